@@ -1,7 +1,7 @@
 """`ray-toolace`: the command line.
 
     ray-toolace check --input outputs.jsonl          check model outputs like BFCL's AST checker
-    ray-toolace data generate --n 3300 --seed 0 --out FILE
+    ray-toolace data generate --n 3300 --seed 0 --out FILE [--heldout 300: --out is a directory]
     ray-toolace data stats FILE [--tokenizer PATH]   counts by category, tools, prompt tokens, rejects
     ray-toolace model prepare                        convert the default model once, print its folder
 
@@ -28,8 +28,12 @@ def _check(args: argparse.Namespace) -> int:
 
 def _data_generate(args: argparse.Namespace) -> int:
     from ray_toolace.core.formats import write_jsonl
-    from ray_toolace.data.generator import generate
+    from ray_toolace.data.generator import generate, write_bundled
 
+    if args.heldout:
+        paths = write_bundled(args.out, n=args.n, seed=args.seed, heldout=args.heldout)
+        print(f"wrote {', '.join(str(p) for p in paths.values())}", file=sys.stderr)
+        return 0
     n = write_jsonl(generate(args.n, args.seed), args.out, fmt=args.format)
     print(f"wrote {n} samples to {args.out}", file=sys.stderr)
     return 0
@@ -63,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = data.add_parser("generate", help="write generated ToolACE-style samples")
     p.add_argument("--n", type=int, default=3300)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="a file; with --heldout, a directory for train.jsonl and heldout.jsonl")
+    p.add_argument("--heldout", type=int, default=0, help="also split off this many held-out samples (stratified)")
     p.add_argument("--format", default="openai", choices=["openai", "toolace", "sample"])
     p.set_defaults(func=_data_generate)
     p = data.add_parser("stats", help="counts by category, tools per sample, prompt tokens, rejects")

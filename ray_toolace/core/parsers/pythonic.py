@@ -32,6 +32,12 @@ _BINOPS = {
     ast.FloorDiv: operator.floordiv,
     ast.Mod: operator.mod,
     ast.Pow: operator.pow,
+    # BFCL's decoder evaluates any binary operation, so bit operations on numbers read too
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+    ast.BitOr: operator.or_,
+    ast.BitAnd: operator.and_,
+    ast.BitXor: operator.xor,
 }
 _FENCE = re.compile(r"```[\w+-]*\s*\n?(.*?)```", re.S)
 # A call list starts with "[" followed by something name-like and "(".
@@ -58,7 +64,10 @@ def _value(node: ast.AST) -> Any:
     if isinstance(node, ast.Dict):
         if any(k is None for k in node.keys):
             raise PythonicError("dict unpacking (**) is not a value")
-        return {_value(k): _value(v) for k, v in zip(node.keys, node.values)}
+        try:
+            return {_value(k): _value(v) for k, v in zip(node.keys, node.values)}
+        except TypeError as e:  # a list or dict as a key: BFCL's decoder fails here too
+            raise PythonicError(f"not a usable dict key: {e}") from None
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Call):
@@ -67,8 +76,8 @@ def _value(node: ast.AST) -> Any:
         return ast.unparse(node)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
         left, right = _value(node.left), _value(node.right)
-        if isinstance(node.op, ast.Pow) and isinstance(right, (int, float)) and abs(right) > 64:
-            raise PythonicError("exponent too large")
+        if isinstance(node.op, (ast.Pow, ast.LShift)) and isinstance(right, (int, float)) and abs(right) > 64:
+            raise PythonicError("exponent or shift too large")  # 9 ** 9 ** 9 would hang the checker
         try:
             return _BINOPS[type(node.op)](left, right)
         except Exception as e:  # e.g. "a" - 1, 1 / 0
@@ -214,6 +223,9 @@ class PythonicParser:
         return to_pythonic(calls)
 
     def parse(self, text: str) -> Parsed:
+        if "(" not in text:
+            # prose or an empty list: no call, not a malformed one (and no parse to pay for)
+            return Parsed()
         try:
             return Parsed(_parse_list_ast(_bfcl_shape(text)))
         except PythonicError as e:
@@ -225,8 +237,6 @@ class PythonicParser:
                         return Parsed(reader(candidate))
                     except PythonicError:
                         pass
-        if "(" not in text:
-            return Parsed()  # prose with nothing call-like in it: no call, not a malformed one
         return Parsed(error=first_error)
 
     @staticmethod

@@ -35,7 +35,7 @@ class Param:
     enum: tuple[str, ...] = ()
     phrases: tuple[tuple[Any, tuple[str, ...]], ...] = ()  # enum/bool value -> spoken forms
     items: str = ""  # item type of an array
-    props: tuple["Param", ...] = ()  # members of an object
+    props: tuple[Param, ...] = ()  # members of an object
     say: str = ""  # an object's spoken form, a template over its members
 
     @property
@@ -109,16 +109,33 @@ def opt(name: str, type_: str, description: str, slot: Any, default: Any = _MISS
     return Param(name, type_, description, slot, required=False, default=default)
 
 
-def choice(name: str, description: str, table: dict[str, str], default: Any = _MISSING, required: bool = False) -> Param:
+def choice(
+    name: str, description: str, table: dict[str, str], default: Any = _MISSING, required: bool = False
+) -> Param:
     """A string enum; `table` maps each value to the ways a user says it ("a|b")."""
-    return Param(name, "string", description, "enum", required=required, default=default,
-                 enum=tuple(table), phrases=_phrases(table))
+    return Param(
+        name,
+        "string",
+        description,
+        "enum",
+        required=required,
+        default=default,
+        enum=tuple(table),
+        phrases=_phrases(table),
+    )
 
 
-def flag(name: str, description: str, yes: str, no: str, default: Any = _MISSING) -> Param:
-    """An optional boolean; `yes`/`no` are the ways a user asks for True/False ("a|b")."""
-    return Param(name, "boolean", description, "bool", required=False, default=default,
-                 phrases=_phrases({True: yes, False: no}))
+def flag(name: str, description: str, yes: str, no: str, default: Any = _MISSING, required: bool = False) -> Param:
+    """A boolean; `yes`/`no` are the ways a user asks for True/False ("a|b")."""
+    return Param(
+        name,
+        "boolean",
+        description,
+        "bool",
+        required=required,
+        default=default,
+        phrases=_phrases({True: yes, False: no}),
+    )
 
 
 def items(name: str, item_type: str, description: str, slot: Any, required: bool = True) -> Param:
@@ -148,7 +165,31 @@ def render(template: str, texts: dict[str, str]) -> str:
         return inner if all(n in texts for n in placeholders(inner)) else ""
 
     body = SEGMENT.sub(segment, template)
-    return PLACEHOLDER.sub(lambda m: texts[m.group(1)], body)
+    out, last = [], 0
+    for match in PLACEHOLDER.finditer(body):
+        out.append(body[last : match.start()])
+        text = texts[match.group(1)]
+        # the template's "a" before a value may need to become "an" ("an 8-year-old")
+        if re.search(r"(^|\s)a $", out[-1]) and wants_an(text):
+            out[-1] = out[-1][:-2] + "an "
+        out.append(text)
+        last = match.end()
+    out.append(body[last:])
+    return "".join(out)
+
+
+def wants_an(text: str) -> bool:
+    """Whether the indefinite article before `text` is "an" (by sound, as far as it matters here).
+
+    >>> [wants_an(w) for w in ("aisle", "8-year-old", "11%", "university", "hour", "$80", "SUV")]
+    [True, True, True, False, True, False, False]
+    """
+    low = text.lower()
+    if re.match(r"(8|11|18)(\D|$)", low) or re.match(r"8", low):
+        return True
+    if re.match(r"(uni|use|usu|uk\b|us\b|one\b)", low):
+        return False
+    return bool(re.match(r"(hour|honest|[aeiou])", low))
 
 
 def check_spec(spec: ToolSpec) -> list[str]:
@@ -161,10 +202,18 @@ def check_spec(spec: ToolSpec) -> list[str]:
         if used - names:
             problems.append(f"{spec.name}: ask names unknown params {sorted(used - names)}: {ask!r}")
         if required - required_outside_segments(ask):
-            problems.append(f"{spec.name}: ask does not always speak {sorted(required - required_outside_segments(ask))}")
+            problems.append(
+                f"{spec.name}: ask does not always speak {sorted(required - required_outside_segments(ask))}"
+            )
         if required_outside_segments(ask) - required:
             problems.append(f"{spec.name}: optional param outside a [segment] in {ask!r}")
-        if not ask[:1].islower():
+        # frames capitalise an ask's first letter: safe on template words and on enum/bool
+        # phrasings, never on a verbatim value
+        lead = re.match(r"\{(\w+)\}", ask)
+        if not (
+            ask[:1].islower()
+            or (lead and lead.group(1) in names and spec.param(lead.group(1)).slot in ("enum", "bool"))
+        ):
             problems.append(f"{spec.name}: ask must start with a lowercase word: {ask!r}")
     for p in spec.params:
         if p.type == "object":

@@ -4,7 +4,9 @@ The spoken form either holds the value verbatim (names, cities, ids), or holds i
 the model must convert exactly: miles to km, degrees Fahrenheit to Celsius, pounds to kg
 (rounded as the parameter description says), "an hour and a half" to 90 minutes,
 "3:30 pm" to "15:30", numbers written as words, and dates ("the day after tomorrow",
-"March 3rd, 2025") resolved against the sample's stated reference date.
+"on March 3rd, 2025") resolved against the sample's stated reference date. Dates are spoken as
+adverbials ("on March 3rd, 2025", "tomorrow", "in five days"), so templates put no preposition
+before them.
 
 Run `python -m ray_toolace.data.generator.values` to print a few samples of every slot.
 """
@@ -20,11 +22,43 @@ from typing import Any
 from ray_toolace.data.generator.schema import Param, render, required_outside_segments
 from ray_toolace.data.generator.vocab import VOCAB
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+_ONES = (
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+)
 _TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
 _QUOTED = ("phrase", "message", "subject_line")  # free text is quoted so its extent is unambiguous
 
@@ -78,14 +112,16 @@ def ordinal(n: int) -> str:
 def spoken_date(d: date, rng: random.Random) -> str:
     """An absolute date in one of several everyday English forms."""
     month = MONTHS[d.month - 1]
-    return rng.choice((
-        f"{month} {ordinal(d.day)}, {d.year}",
-        f"{month} {d.day}, {d.year}",
-        f"{d.day} {month} {d.year}",
-        f"the {ordinal(d.day)} of {month} {d.year}",
-        f"{month[:3]} {d.day}, {d.year}",
-        d.isoformat(),
-    ))
+    return rng.choice(
+        (
+            f"{month} {ordinal(d.day)}, {d.year}",
+            f"{month} {d.day}, {d.year}",
+            f"{d.day} {month} {d.year}",
+            f"the {ordinal(d.day)} of {month} {d.year}",
+            f"{month[:3]} {d.day}, {d.year}",
+            d.isoformat(),
+        )
+    )
 
 
 def spoken_today(d: date) -> str:
@@ -99,7 +135,7 @@ def _count_words(n: int, rng: random.Random) -> str:
 def _future_date(rng: random.Random, ctx: Context) -> tuple[date, str]:
     if rng.random() < 0.5:
         d = ctx.today + timedelta(days=rng.randint(3, 150))
-        return d, spoken_date(d, rng)
+        return d, "on " + spoken_date(d, rng)
     ctx.relative_dates = True
     kind = rng.randrange(6)
     if kind == 0:
@@ -121,7 +157,7 @@ def _future_date(rng: random.Random, ctx: Context) -> tuple[date, str]:
 def _past_date(rng: random.Random, ctx: Context) -> tuple[date, str]:
     if rng.random() < 0.5:
         d = ctx.today - timedelta(days=rng.randint(3, 400))
-        return d, spoken_date(d, rng)
+        return d, "on " + spoken_date(d, rng)
     ctx.relative_dates = True
     if rng.random() < 0.3:
         return ctx.today - timedelta(days=1), "yesterday"
@@ -136,9 +172,17 @@ def _time24(rng: random.Random) -> tuple[str, str]:
     if hour == 12 and minute == 0 and rng.random() < 0.5:
         return value, "noon"
     if minute == 0:
-        return value, rng.choice((f"{h12} {meridiem}", f"{h12}:00 {meridiem}", f"{h12} o'clock in the " + ("morning" if hour < 12 else "afternoon" if hour < 18 else "evening")))
+        return value, rng.choice(
+            (
+                f"{h12} {meridiem}",
+                f"{h12}:00 {meridiem}",
+                f"{h12} o'clock in the " + ("morning" if hour < 12 else "afternoon" if hour < 18 else "evening"),
+            )
+        )
     if minute == 30 and rng.random() < 0.3:
-        return value, f"half past {h12} " + ("in the morning" if hour < 12 else "in the afternoon" if hour < 18 else "in the evening")
+        return value, f"half past {h12} " + (
+            "in the morning" if hour < 12 else "in the afternoon" if hour < 18 else "in the evening"
+        )
     return value, rng.choice((f"{h12}:{minute:02d} {meridiem}", value))
 
 
@@ -218,11 +262,19 @@ def sample_value(param: Param, rng: random.Random, ctx: Context) -> tuple[Any, s
         if rng.random() < 0.5:
             return miles_to_km(n), f"{n} miles" if n != 1 else "1 mile"
         return float(n), rng.choice((f"{n} km", f"{n} kilometers"))
-    if kind == "weight_kg":
-        n = rng.randint(args[0], args[1])
+    if kind == "weight_kg":  # (lo, hi) in pounds
         if rng.random() < 0.5:
+            n = rng.randint(args[0], args[1])
             return pounds_to_kg(n), rng.choice((f"{n} pounds", f"{n} lbs"))
+        n = rng.randint(args[0] * 45 // 100, args[1] * 45 // 100)
         return float(n), rng.choice((f"{n} kg", f"{n} kilograms"))
+    if kind == "height_cm":  # feet and inches, or centimetres
+        if rng.random() < 0.5:
+            feet, inches = rng.randint(4, 6), rng.randint(0, 11)
+            cm = round1(Decimal(feet * 12 + inches) * Decimal("2.54"))
+            return cm, rng.choice((f"{feet} feet {inches} inches", f"{feet}'{inches}\""))
+        n = rng.randint(145, 200)
+        return float(n), rng.choice((f"{n} cm", f"{n} centimeters"))
     if kind == "id":  # (pattern, noun): the noun tells the user what kind of id it is
         value = _pattern(args[0], rng)
         return value, f"{args[1]} {value}" if len(args) > 1 and args[1] else value
@@ -247,7 +299,17 @@ def sample_object(param: Param, rng: random.Random, ctx: Context) -> tuple[dict[
 
 if __name__ == "__main__":
     demo_rng, demo_ctx = random.Random(0), Context(date(2025, 3, 10))
-    for demo_slot in ("date", "past_date", "time24", "duration_min", ("int", 1, 40), ("money", 5, 2000),
-                      ("pct", 1, 9), ("temp_c", -10, 35), ("dist_km", 1, 30), ("weight_kg", 90, 250)):
+    for demo_slot in (
+        "date",
+        "past_date",
+        "time24",
+        "duration_min",
+        ("int", 1, 40),
+        ("money", 5, 2000),
+        ("pct", 1, 9),
+        ("temp_c", -10, 35),
+        ("dist_km", 1, 30),
+        ("weight_kg", 90, 250),
+    ):
         demo = Param("x", "string", "", demo_slot)
         print(demo_slot, [sample_value(demo, demo_rng, demo_ctx) for _ in range(4)])

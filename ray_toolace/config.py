@@ -1,0 +1,213 @@
+"""One typed config for every stage: YAML plus dotted overrides, validated at load.
+
+    cfg = load_config("configs/demo.yaml", ["probe.k=8", "model.name_or_path=/models/llama"])
+
+Unknown keys and wrong types fail at once with a message naming the field
+(`probe.k: Input should be greater than or equal to 1`). Defaults marked *(ours)* in
+METHOD.md are this project's choices, not the paper's.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelConfig(_Section):
+    # a local HF folder, the default "smollm2-135m" (prepared from the shipped GGUF), or a hub id
+    name_or_path: str = "smollm2-135m"
+    lora_adapter: str | None = None  # a peft adapter folder applied with LoRARequest, unmerged
+    cache_dir: str | None = None  # where prepared models live; env RAY_TOOLACE_CACHE otherwise
+    max_model_len: int = Field(4096, ge=256)
+    dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
+
+
+class EngineConfig(_Section):
+    num_engines: int = Field(1, ge=1)  # vLLM engines (Ray actors); one per GPU on a GPU cluster
+    tensor_parallel_size: int = Field(1, ge=1)
+    batch_size: int = Field(64, ge=1)  # rows per Ray Data batch handed to one engine call
+    cpus_per_engine: float = Field(1.0, gt=0)
+    gpu_memory_utilization: float = Field(0.85, gt=0, le=1)
+    cpu_kvcache_gb: int = Field(2, ge=1)  # VLLM_CPU_KVCACHE_SPACE for the CPU build
+    max_num_seqs: int = Field(256, ge=1)
+    max_loras: int = Field(1, ge=1)
+    max_lora_rank: int = Field(16, ge=1)
+    seed: int = 0  # the engine's seed; per-request seeds crash vLLM's CPU build
+    use_gpu: bool | None = None  # None: use GPUs when the cluster has them
+
+
+class SamplingConfig(_Section):
+    k: int = Field(4, ge=1)  # answers per sample (ours: 4 on CPU, 8 on GPU)
+    temperature: float = Field(0.7, ge=0)  # ours
+    top_p: float = Field(1.0, gt=0, le=1)
+    max_tokens: int = Field(256, ge=1)
+
+    @model_validator(mode="after")
+    def _k_needs_sampling(self) -> "SamplingConfig":
+        if self.k > 1 and self.temperature == 0:
+            raise ValueError("sampling.k > 1 needs sampling.temperature > 0 (greedy answers are all the same)")
+        return self
+
+
+class PromptConfig(_Section):
+    answer_format: Literal["pythonic", "json"] = "pythonic"
+    # strict = BFCL's decoder rules (scores comparable with BFCL); lenient also finds calls in text
+    strict_parse: bool = True
+
+
+class DataConfig(_Section):
+    # JSON lines or Parquet, local or s3://; "bundled:train", "bundled:heldout", "bfcl:simple,multiple"
+    train: list[str] = ["bundled:train"]
+    eval: list[str] = ["bundled:heldout", "bfcl:simple,multiple,parallel,parallel_multiple,irrelevance"]
+    limit: int | None = Field(None, ge=1)  # at most this many samples per input (quick runs)
+    eval_limit: int | None = Field(None, ge=1)  # at most this many per evaluation category
+
+
+class ProbeConfig(_Section):
+    split: Literal["train", "eval"] = "train"  # which of data.train / data.eval to answer
+    shard_size: int = Field(128, ge=1)  # samples per output shard: the unit of resume
+    refine: bool = False  # also run adaptive self-refinement on each first answer (evaluation)
+    output: str | None = None  # sub-directory of run_dir; default: the split's name
+
+
+class RefineConfig(_Section):
+    max_refinements: int = Field(3, ge=0)  # N_max (ours)
+
+
+class SelectConfig(_Section):
+    hi: float = Field(1.0, ge=0, le=1)  # pass rate >= hi: mastered (ours)
+    lo: float = Field(0.0, ge=0, le=1)  # pass rate <= lo: too hard (ours)
+    too_hard: Literal["train", "defer"] = "train"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "SelectConfig":
+        if self.lo > self.hi:
+            raise ValueError(f"select.lo ({self.lo}) must not exceed select.hi ({self.hi})")
+        return self
+
+
+class CorpusConfig(_Section):
+    wrong_to_right: float = Field(1.0, gt=0)  # refinement samples from wrong : right answers (ours)
+    refine_to_ordinary: float = Field(0.5, ge=0)  # refinement : ordinary samples (ours, 1:2)
+    seed: int = 0
+
+
+class TrainConfig(_Section):
+    num_workers: int = Field(2, ge=1)
+    use_gpu: bool = False
+    method: Literal["full", "lora"] = "lora"
+    lora_r: int = Field(16, ge=1)
+    lora_alpha: int = Field(32, ge=1)
+    lora_dropout: float = Field(0.05, ge=0, lt=1)
+    lr: float = Field(1e-4, gt=0)
+    epochs: float = Field(1.0, gt=0)
+    warmup_ratio: float = Field(0.1, ge=0, lt=1)
+    weight_decay: float = Field(0.0, ge=0)
+    max_seq_len: int = Field(1024, ge=64)
+    tokens_per_batch: int = Field(4096, ge=64)  # packed tokens per worker per micro-step
+    grad_accum: int = Field(1, ge=1)
+    packing: bool = True
+    grad_checkpointing: bool = False
+    mixed_precision: Literal["bf16", "fp32"] = "bf16"
+    checkpoint_every_steps: int = Field(20, ge=1)
+    max_failures: int = Field(2, ge=0)
+    seed: int = 0
+
+
+class IterateConfig(_Section):
+    max_rounds: int = Field(3, ge=1)  # ours
+    min_gain: float = 0.0  # stop when held-out accuracy improves by no more than this
+
+
+class ServeConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    api_key: str | None = None  # or env RAY_TOOLACE_API_KEY; never logged
+    request_timeout_s: float = Field(120.0, gt=0)
+    max_body_bytes: int = Field(1_000_000, ge=1024)
+    max_tools: int = Field(128, ge=1)
+    max_messages: int = Field(256, ge=1)
+
+
+class Config(_Section):
+    run_dir: str = "runs/default"  # local path or s3://bucket/prefix
+    model: ModelConfig = ModelConfig()
+    engine: EngineConfig = EngineConfig()
+    sampling: SamplingConfig = SamplingConfig()
+    prompt: PromptConfig = PromptConfig()
+    data: DataConfig = DataConfig()
+    probe: ProbeConfig = ProbeConfig()
+    refine: RefineConfig = RefineConfig()
+    select: SelectConfig = SelectConfig()
+    corpus: CorpusConfig = CorpusConfig()
+    train: TrainConfig = TrainConfig()
+    iterate: IterateConfig = IterateConfig()
+    serve: ServeConfig = ServeConfig()
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; the message names every bad field."""
+
+
+def _set_dotted(tree: dict[str, Any], dotted: str) -> None:
+    if "=" not in dotted:
+        raise ConfigError(f"override {dotted!r} is not of the form key.path=value")
+    path, raw = dotted.split("=", 1)
+    keys = [k for k in path.strip().split(".") if k]
+    if not keys:
+        raise ConfigError(f"override {dotted!r} has an empty key")
+    node = tree
+    for key in keys[:-1]:
+        child = node.setdefault(key, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"override {dotted!r}: {key} is not a section")
+        node = child
+    # YAML typing of the value: 8 -> int, 2e-5 -> float, true -> bool, [a, b] -> list
+    value = yaml.safe_load(raw) if raw.strip() else ""
+    if isinstance(value, str) and raw.strip() and raw.strip()[0].isdigit():
+        try:
+            value = float(raw)
+        except ValueError:
+            pass
+    node[keys[-1]] = value
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for e in error.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "config"
+        lines.append(f"{where}: {e['msg']}")
+    return "invalid config:\n  " + "\n  ".join(lines)
+
+
+def load_config(path: str | os.PathLike | None = None, overrides: list[str] | None = None) -> Config:
+    """Read YAML (optional), apply `a.b=value` overrides, validate. Raises ConfigError."""
+    tree: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except yaml.YAMLError as e:
+            raise ConfigError(f"config file {path} is not valid YAML: {e}") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"config file {path} must hold a mapping at the top")
+        tree = loaded or {}
+    for item in overrides or []:
+        _set_dotted(tree, item)
+    try:
+        return Config.model_validate(tree)
+    except ValidationError as e:
+        raise ConfigError(_describe(e)) from None
+
+
+def dump_config(cfg: Config) -> str:
+    return yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)

@@ -1,0 +1,151 @@
+"""Rows of the probe table, and what a summary says about them (pure).
+
+One row per sample: its k answers, each answer's verdict, the pass rate and pass@k (METHOD.md
+§3), and token counts. In evaluation with refinement, a row also holds the verdict after each
+refinement step, so accuracy can be reported step by step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from typing import Any
+
+from ray_toolace.core.checker import check
+from ray_toolace.core.parsers.base import AnswerParser
+from ray_toolace.core.refine import Refinement
+from ray_toolace.core.scoring import category_scores, error_counts, format_table, overall, pass_at_k, pass_rate
+from ray_toolace.core.types import Sample, Verdict
+
+STATUS_OK = "ok"
+STATUS_TOO_LONG = "prompt_too_long"
+HIST_BINS = 10
+
+
+def verdict_of(sample: Sample, text: str, parser: AnswerParser) -> Verdict:
+    parsed = parser.parse(text)
+    if parsed.error is not None and sample.ground_truth and "irrelevance" not in sample.category:
+        return Verdict.fail("parse_error", parsed.error)
+    return check(sample.tools, parsed.calls, sample.ground_truth, sample.category)
+
+
+def probe_row(
+    sample: Sample,
+    answers: list[str],
+    parser: AnswerParser,
+    prompt_tokens: int,
+    completion_tokens: int,
+    shard: int,
+    refinements: list[Refinement] | None = None,
+) -> dict[str, Any]:
+    """The table row for one answered sample."""
+    verdicts = [verdict_of(sample, a, parser) for a in answers]
+    valid = [v.valid for v in verdicts]
+    row = base_row(sample, shard, STATUS_OK)
+    row.update(
+        answers=answers,
+        valid=valid,
+        error_types=[v.error_type or "" for v in verdicts],
+        pass_rate=pass_rate(valid),
+        pass_at_k=pass_at_k(valid),
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+    )
+    if refinements:
+        # verdict after each step of the first answer's refinement (a stopped loop keeps its answer)
+        r = refinements[0]
+        step_valid = [verdict_of(sample, s.text, parser).valid for s in r.steps]
+        row.update(
+            refine_valid=step_valid,
+            model_calls=r.model_calls,
+            stop_reason=r.stop_reason or "",
+            refine_trace=json.dumps(r.trace(), ensure_ascii=False, default=repr),
+        )
+    return row
+
+
+def base_row(sample: Sample, shard: int, status: str) -> dict[str, Any]:
+    return {
+        "id": sample.id,
+        "category": sample.category,
+        "source": sample.source,
+        "shard": shard,
+        "status": status,
+        "sample": json.dumps(sample.to_row(), ensure_ascii=False),
+        "answers": [],
+        "valid": [],
+        "error_types": [],
+        "pass_rate": 0.0,
+        "pass_at_k": False,
+        "prompt_tokens": 0,
+        "completion_tokens": 0,
+        "refine_valid": [],
+        "model_calls": 0,
+        "stop_reason": "",
+        "refine_trace": "",
+    }
+
+
+def too_long_row(sample: Sample, shard: int, prompt_tokens: int) -> dict[str, Any]:
+    """A sample whose prompt does not fit the model's context: reported, not answered."""
+    row = base_row(sample, shard, STATUS_TOO_LONG)
+    row["prompt_tokens"] = prompt_tokens
+    return row
+
+
+def histogram(pass_rates: list[float], bins: int = HIST_BINS) -> list[int]:
+    """Counts of pass rates in `bins` equal bins over [0, 1]; 1.0 falls in the last bin."""
+    counts = [0] * bins
+    for p in pass_rates:
+        counts[min(int(p * bins), bins - 1)] += 1
+    return counts
+
+
+def summarize(rows: list[dict[str, Any]], rejects: int = 0) -> dict[str, Any]:
+    """Per-category pass rate and accuracy, histogram, errors, and refinement figures."""
+    answered = [r for r in rows if r["status"] == STATUS_OK]
+    by_cat: dict[str, list[float]] = defaultdict(list)
+    for r in answered:
+        by_cat[r["category"]].append(r["pass_rate"])
+    # accuracy of the first answer (greedy in evaluation) per category, BFCL-style overall
+    first = category_scores((r["category"], bool(r["valid"][0])) for r in answered if len(r["valid"]))
+    summary: dict[str, Any] = {
+        "samples": len(rows),
+        "answered": len(answered),
+        "prompt_too_long": sum(1 for r in rows if r["status"] == STATUS_TOO_LONG),
+        "rejects": rejects,
+        "mean_pass_rate": sum(r["pass_rate"] for r in answered) / len(answered) if answered else 0.0,
+        "pass_at_k": sum(1 for r in answered if r["pass_at_k"]) / len(answered) if answered else 0.0,
+        "pass_rate_by_category": {c: sum(v) / len(v) for c, v in sorted(by_cat.items())},
+        "accuracy_by_category": {s.category: s.accuracy for s in first},
+        "overall": overall(first),
+        "histogram": histogram([r["pass_rate"] for r in answered]),
+        "errors": error_counts(e for r in answered for e in r["error_types"]),
+        "prompt_tokens": sum(r["prompt_tokens"] for r in rows),
+        "completion_tokens": sum(r["completion_tokens"] for r in answered),
+        "sources": dict(Counter(r["source"] for r in rows)),
+    }
+    refined = [r for r in answered if len(r.get("refine_valid") or [])]
+    if refined:
+        summary["refinement"] = refinement_summary(refined)
+    return summary
+
+
+def refinement_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Accuracy after each refinement step (per category and overall) and mean model calls."""
+    steps = max(len(r["refine_valid"]) for r in rows)
+    per_step = []
+    for i in range(steps):
+        # a loop that stopped earlier keeps its last answer
+        scores = category_scores((r["category"], bool(r["refine_valid"][min(i, len(r["refine_valid"]) - 1)])) for r in rows)
+        per_step.append({"step": i, "overall": overall(scores), "by_category": {s.category: s.accuracy for s in scores}})
+    return {
+        "per_step": per_step,
+        "mean_model_calls": sum(r["model_calls"] for r in rows) / len(rows),
+        "stop_reasons": dict(Counter(r["stop_reason"] for r in rows)),
+    }
+
+
+def accuracy_table(rows: list[dict[str, Any]]) -> str:
+    answered = [r for r in rows if r["status"] == STATUS_OK and len(r["valid"])]
+    return format_table(category_scores((r["category"], bool(r["valid"][0])) for r in answered))

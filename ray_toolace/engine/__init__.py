@@ -1,0 +1,1 @@
+"""The model engine: vLLM behind `Engine` (render prompts, generate n answers)."""

@@ -1,0 +1,1 @@
+"""Thin Ray wiring, one module per stage: read inputs, probe, select, corpus, train, evaluate."""

@@ -1,0 +1,204 @@
+"""The probe stage: every sample answered k times by vLLM in Ray actors, every answer checked.
+
+    summary = run_probe(cfg)          # cfg.probe.split = "train" (probe) or "eval" (evaluate)
+
+Wiring: inputs are read and parsed by Ray Data tasks; the pending samples go through
+`map_batches` over an actor pool of `ProbeWorker`s, each holding one vLLM engine loaded once
+(an actor pool rather than `ray.data.llm`'s processor, because that renders chat templates
+without tools and cannot run the refinement loop, which needs several engine calls per sample).
+The driver gathers result rows by shard and writes each shard once all its rows are in, with a
+manifest; a re-run with the same run directory skips finished shards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from typing import Any
+
+import pyarrow as pa
+
+from ray_toolace import storage
+from ray_toolace.config import Config
+from ray_toolace.core.parsers import get_parser
+from ray_toolace.core.probe_table import accuracy_table, probe_row, summarize, too_long_row
+from ray_toolace.core.prompts import chat_messages, refine_messages
+from ray_toolace.core.refine import Refinement
+from ray_toolace.core.types import Sample
+from ray_toolace.stages.inputs import read_inputs
+
+log = logging.getLogger("ray_toolace.probe")
+
+SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("category", pa.string()),
+        ("source", pa.string()),
+        ("shard", pa.int64()),
+        ("status", pa.string()),
+        ("sample", pa.string()),
+        ("answers", pa.list_(pa.string())),
+        ("valid", pa.list_(pa.bool_())),
+        ("error_types", pa.list_(pa.string())),
+        ("pass_rate", pa.float64()),
+        ("pass_at_k", pa.bool_()),
+        ("prompt_tokens", pa.int64()),
+        ("completion_tokens", pa.int64()),
+        ("refine_valid", pa.list_(pa.bool_())),
+        ("model_calls", pa.int64()),
+        ("stop_reason", pa.string()),
+        ("refine_trace", pa.string()),
+        ("gen_seconds", pa.float64()),
+        ("engine_start_seconds", pa.float64()),
+    ]
+)
+
+
+class ProbeWorker:
+    """A Ray Data actor: one vLLM engine, loaded once, answering batches of samples."""
+
+    def __init__(self, cfg_json: str, model_path: str):
+        from ray_toolace.engine.vllm_engine import Engine
+
+        self.cfg = Config.model_validate_json(cfg_json)
+        start = time.perf_counter()
+        self.engine = Engine(model_path, self.cfg.model, self.cfg.engine, lora_path=self.cfg.model.lora_adapter)
+        self.start_seconds = time.perf_counter() - start  # reported once, with the first batch
+        self.parser = get_parser(self.cfg.prompt.answer_format, strict=self.cfg.prompt.strict_parse)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        cfg, fmt = self.cfg, self.cfg.prompt.answer_format
+        rows = batch.to_pylist()
+        samples = [Sample.from_row(json.loads(r["sample"])) for r in rows]
+        prompts = [self.engine.render(chat_messages(s.tools, s.messages, fmt)) for s in samples]
+        lengths = [self.engine.count_tokens(p) for p in prompts]
+        fits = [i for i, n in enumerate(lengths) if self.engine.fits(n, cfg.sampling.max_tokens)]
+        start = time.perf_counter()
+        gens = self.engine.generate(
+            [prompts[i] for i in fits], n=cfg.sampling.k, temperature=cfg.sampling.temperature,
+            top_p=cfg.sampling.top_p, max_tokens=cfg.sampling.max_tokens,
+        )
+        by_index = dict(zip(fits, gens))
+        refinements = self._refine(samples, by_index) if cfg.probe.refine else {}
+        per_row = (time.perf_counter() - start) / max(len(rows), 1)
+        out = []
+        for i, (row, sample) in enumerate(zip(rows, samples)):
+            if i not in by_index:
+                result = too_long_row(sample, row["shard"], lengths[i])
+            else:
+                g = by_index[i]
+                result = probe_row(sample, g.texts, self.parser, g.prompt_tokens, g.completion_tokens, row["shard"], refinements.get(i))
+            result["gen_seconds"] = per_row
+            result["engine_start_seconds"] = self.start_seconds if i == 0 else 0.0
+            out.append(result)
+        self.start_seconds = 0.0
+        return pa.Table.from_pylist(out, schema=SCHEMA)
+
+    def _refine(self, samples: list[Sample], first: dict[int, Any]) -> dict[int, list[Refinement]]:
+        """Adaptive self-refinement of each first answer, batched across the samples still refining."""
+        cfg, fmt = self.cfg, self.cfg.prompt.answer_format
+        loops = {i: Refinement(self.parser, cfg.refine.max_refinements) for i in first}
+        for i, g in first.items():
+            loops[i].observe(g.texts[0])
+        while True:
+            active = [i for i, r in loops.items() if not r.done]
+            if not active:
+                break
+            prompts = [self.engine.render(refine_messages(samples[i].tools, samples[i].messages, loops[i].last_text, fmt)) for i in active]
+            # a refinement prompt that outgrows the context stops that loop where it is
+            fits = [(i, p) for i, p in zip(active, prompts) if self.engine.fits(self.engine.count_tokens(p), cfg.sampling.max_tokens)]
+            for i in set(active) - {i for i, _ in fits}:
+                loops[i].stop_reason = "prompt_too_long"
+            gens = self.engine.generate([p for _, p in fits], n=1, temperature=0.0, max_tokens=cfg.sampling.max_tokens)
+            for (i, _), g in zip(fits, gens):
+                loops[i].observe(g.texts[0])
+        return {i: [r] for i, r in loops.items()}
+
+
+def _fingerprint(samples: list[Sample]) -> str:
+    return hashlib.sha256("\n".join(s.id for s in samples).encode()).hexdigest()[:16]
+
+
+def _resources(cfg: Config) -> dict[str, float]:
+    import ray
+
+    use_gpu = cfg.engine.use_gpu
+    if use_gpu is None:
+        use_gpu = ray.cluster_resources().get("GPU", 0) > 0
+    if use_gpu:
+        return {"num_gpus": float(cfg.engine.tensor_parallel_size), "num_cpus": cfg.engine.cpus_per_engine}
+    return {"num_cpus": cfg.engine.cpus_per_engine}
+
+
+def output_dir(cfg: Config) -> str:
+    return storage.join(cfg.run_dir, cfg.probe.output or cfg.probe.split)
+
+
+def run_probe(cfg: Config, model_path: str | None = None) -> dict[str, Any]:
+    """Probe (or evaluate) every sample of the configured split; returns the summary."""
+    import ray
+
+    from ray_toolace.model.resolve import resolve_model
+    from ray_toolace.stages.manifest import ShardManifest
+    from ray_toolace.stages.report import write_probe_report
+
+    if not ray.is_initialized():
+        ray.init(logging_level=logging.WARNING)
+    out = output_dir(cfg)
+    specs = cfg.data.train if cfg.probe.split == "train" else cfg.data.eval
+    limit = cfg.data.limit if cfg.probe.split == "train" else cfg.data.eval_limit
+    t0 = time.perf_counter()
+    inputs = read_inputs(specs, limit=limit)
+    read_seconds = time.perf_counter() - t0
+    log.info("read %d samples, %d rejects from %s", len(inputs.samples), len(inputs.rejects), ", ".join(specs))
+    storage.write_text(
+        storage.join(out, "rejects.jsonl"), "".join(json.dumps(r.to_row(), ensure_ascii=False) + "\n" for r in inputs.rejects)
+    )
+
+    size = cfg.probe.shard_size
+    shards = [inputs.samples[i : i + size] for i in range(0, len(inputs.samples), size)]
+    manifest = ShardManifest.open(out, fingerprint=_fingerprint(inputs.samples), n_shards=len(shards), config=cfg)
+    pending = [n for n in range(len(shards)) if not manifest.is_done(n)]
+    log.info("%d shards, %d already done, %d to probe", len(shards), len(shards) - len(pending), len(pending))
+
+    t1 = time.perf_counter()
+    if pending:
+        model_path = model_path or resolve_model(cfg.model.name_or_path, cfg.model.cache_dir)
+        items = [{"shard": n, "sample": json.dumps(s.to_row(), ensure_ascii=False)} for n in pending for s in shards[n]]
+        ds = ray.data.from_items(items, override_num_blocks=max(1, len(pending)))
+        results = ds.map_batches(
+            ProbeWorker,
+            fn_constructor_kwargs={"cfg_json": cfg.model_dump_json(), "model_path": model_path},
+            batch_size=cfg.engine.batch_size,
+            batch_format="pyarrow",
+            compute=ray.data.ActorPoolStrategy(size=cfg.engine.num_engines),
+            **_resources(cfg),
+        )
+        collected: dict[int, list[dict[str, Any]]] = {n: [] for n in pending}
+        for batch in results.iter_batches(batch_format="pyarrow", batch_size=None):
+            for row in batch.to_pylist():
+                collected[row["shard"]].append(row)
+                if len(collected[row["shard"]]) == len(shards[row["shard"]]):
+                    n = row["shard"]
+                    manifest.write_shard(n, pa.Table.from_pylist(collected.pop(n), schema=SCHEMA))
+    probe_seconds = time.perf_counter() - t1
+
+    table = manifest.read_all(SCHEMA)
+    rows = table.to_pylist()
+    summary = summarize(rows, rejects=len(inputs.rejects))
+    gen_s = sum(r["gen_seconds"] for r in rows)
+    summary["throughput"] = {
+        "read_seconds": read_seconds,
+        "probe_seconds_this_run": probe_seconds,
+        "engine_start_seconds": sum(r["engine_start_seconds"] for r in rows),
+        "generation_seconds": gen_s,
+        "generated_tokens_per_second": summary["completion_tokens"] / gen_s if gen_s else 0.0,
+        "shards_probed_this_run": len(pending),
+    }
+    storage.write_parquet(storage.join(out, "table.parquet"), table)
+    write_probe_report(out, summary, title=f"{cfg.probe.split} probe of {cfg.model.name_or_path}")
+    manifest.finish(summary)
+    print(accuracy_table(rows))
+    return summary

@@ -1,0 +1,1 @@
+"""Reference implementations the tests compare the project against (read from installed wheels)."""

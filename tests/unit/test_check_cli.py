@@ -1,0 +1,113 @@
+"""`ray-toolace check` end to end, as a subprocess: output lines, bad-line reports, table, exit status.
+
+    python -m pytest -q tests/unit/test_check_cli.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+TOOL = {
+    "name": "get_weather",
+    "parameters": {
+        "type": "dict",
+        "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
+        "required": ["city"],
+    },
+}
+GOLD = [{"get_weather": {"city": ["Paris"], "days": ["", 3]}}]
+
+
+def row(row_id, output, category="simple", gold=GOLD, **overrides):
+    data = {"id": row_id, "category": category, "functions": [TOOL], "ground_truth": gold, "output": output}
+    data.update(overrides)
+    return json.dumps(data)
+
+
+GOOD = [
+    (row("right", '[get_weather(city="paris", days=3)]'), True, None),
+    (row("wrong_value", '[get_weather(city="Rome")]'), False, "value_error"),
+    (row("prose", "It is sunny in Paris."), False, "no_call"),
+    (row("irrelevant_ok", "No tool fits.", category="irrelevance", gold=[]), True, None),
+    (row("irrelevant_call", '[get_weather(city="Paris")]', category="irrelevance", gold=[]), False, "irrelevance_call"),
+    (row("broken", '[get_weather(city="Paris"'), False, "parse_error"),
+]
+BAD = [
+    ('{"id": "not json", ', "not valid JSON"),
+    ('["a", "list"]', "not a JSON object"),
+    (json.dumps({"id": "no_output", "category": "simple", "functions": [TOOL], "ground_truth": GOLD}), "missing field(s): output"),
+    (row("functions_text", "[]", functions="get_weather"), "'functions' must be a list"),
+    (row("truth_dict", "[]", ground_truth={"get_weather": {}}), "'ground_truth' must be a list"),
+    (row("output_number", 42), "'output' must be the model's raw text"),
+    (row("no_category", "[]", category=""), "'category' must be a non-empty string"),
+    # well-formed fields, but a gold the checker cannot read: reported, not a crash
+    (row("gold_of_wrong_shape", '[get_weather(city="Paris")]', ground_truth=[5]), ""),
+]
+
+
+def run_check(lines: list[str], tmp_path, via_stdin: bool = False) -> subprocess.CompletedProcess:
+    text = "\n".join(lines) + "\n"
+    command = [sys.executable, "-m", "ray_toolace.cli", "check", "--input"]
+    if via_stdin:
+        return subprocess.run(command + ["-"], input=text, capture_output=True, text=True, timeout=60)
+    path = tmp_path / "outputs.jsonl"
+    path.write_text(text, encoding="utf-8")
+    return subprocess.run(command + [str(path)], capture_output=True, text=True, timeout=60)
+
+
+def test_good_lines_give_verdicts_in_order_and_exit_0(tmp_path):
+    proc = run_check([line for line, _, _ in GOOD], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [(o["id"], o["valid"], o["error_type"]) for o in out] == [
+        (json.loads(line)["id"], valid, error) for line, valid, error in GOOD
+    ]
+    # the per-category table: simple 1 of 4 right, irrelevance 1 of 2, overall the mean of the two
+    table = proc.stderr.splitlines()
+    assert table[0].split() == ["category", "correct", "total", "accuracy"]
+    assert table[1].split() == ["irrelevance", "1", "2", "50.00%"]
+    assert table[2].split() == ["simple", "1", "4", "25.00%"]
+    assert table[3].split() == ["overall", "(mean)", "2", "6", "37.50%"]
+    assert "line" not in proc.stderr
+
+
+@pytest.mark.parametrize("via_stdin", [False, True])
+def test_bad_lines_are_named_kept_in_place_and_exit_2(tmp_path, via_stdin):
+    # bad lines interleaved with good ones: line n of the input is line n of the output
+    lines, expected = [], []
+    for (good, valid, error), (bad, reason) in zip(GOOD + GOOD[:2], BAD):
+        lines += [good, bad]
+        expected += [(json.loads(good)["id"], valid, error, None), (None, False, "bad_input", reason)]
+    proc = run_check(lines, tmp_path, via_stdin)
+    assert proc.returncode == 2
+    out = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(out) == len(lines)
+    for line_no, (o, (row_id, valid, error, reason)) in enumerate(zip(out, expected), 1):
+        assert (o["valid"], o["error_type"]) == (valid, error), (line_no, o)
+        if reason is None:
+            assert o["id"] == row_id
+            assert f"line {line_no}:" not in proc.stderr
+        else:
+            assert o["line"] == line_no
+            reported = [e for e in proc.stderr.splitlines() if e.startswith(f"line {line_no}:")]
+            assert len(reported) == 1 and reason in reported[0], (line_no, proc.stderr)
+            assert reported[0].split(":", 1)[1].strip(), "a reason is given"
+    # a bad line that still parses as an object keeps its id in the output
+    assert out[5]["id"] == "no_output"
+    assert f"{len(BAD)} malformed line(s)" in proc.stderr
+    assert any(line.startswith("overall (mean)") for line in proc.stderr.splitlines())
+
+
+def test_missing_input_file_is_an_error(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "ray_toolace.cli", "check", "--input", str(tmp_path / "absent.jsonl")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1
+    assert "absent.jsonl" in proc.stderr and proc.stdout == ""
