@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml cluster/install.sh
 install: $(VENV)/.installed
 
 demo: install
-	$(PY) jobs/demo.py
+	$(PY) jobs/demo.py --config configs/demo.yaml
 
 test: install
 	$(PY) -m pytest -q
