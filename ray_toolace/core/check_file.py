@@ -1,7 +1,8 @@
 """`ray-toolace check`: check a JSON-lines file of model outputs against BFCL-style golds.
 
 Each input line is `{"id", "category", "functions", "ground_truth", "output"}`. One JSON line
-per input line goes to `out`, in input order: `{"id", "valid", "error_type"}`. A malformed line
+per input line goes to `out`, in input order: `{"id", "valid", "error_type"}` (blank lines are
+not inputs and are skipped). A malformed line
 is reported on `err` with its line number and still gets an output line, with error type
 `bad_input`, so that outputs stay aligned with inputs.
 """
@@ -37,8 +38,13 @@ def _fields(line: str) -> tuple[str, str, list, list, str]:
         raise ValueError(f"missing field(s): {', '.join(missing)}")
     if not isinstance(row["functions"], list) or not all(isinstance(f, dict) for f in row["functions"]):
         raise ValueError("'functions' must be a list of function schemas")
-    if not isinstance(row["ground_truth"], list):
-        raise ValueError("'ground_truth' must be a list (empty for irrelevance)")
+    truth = row["ground_truth"]
+    if not isinstance(truth, list) or not all(
+        isinstance(e, dict) and len(e) == 1 and isinstance(next(iter(e.values())), dict)
+        and all(isinstance(v, list) for v in next(iter(e.values())).values())
+        for e in truth
+    ):
+        raise ValueError("'ground_truth' must be a list of {function: {param: [allowed values]}} (empty for irrelevance)")
     if not isinstance(row["output"], str):
         raise ValueError("'output' must be the model's raw text")
     if not isinstance(row["category"], str) or not row["category"]:

@@ -11,7 +11,7 @@ import json
 from collections import Counter, defaultdict
 from typing import Any
 
-from ray_toolace.core.checker import check
+from ray_toolace.core.checker import check_answer
 from ray_toolace.core.parsers.base import AnswerParser
 from ray_toolace.core.refine import Refinement
 from ray_toolace.core.scoring import category_scores, error_counts, format_table, overall, pass_at_k, pass_rate
@@ -23,10 +23,7 @@ HIST_BINS = 10
 
 
 def verdict_of(sample: Sample, text: str, parser: AnswerParser) -> Verdict:
-    parsed = parser.parse(text)
-    if parsed.error is not None and sample.ground_truth and "irrelevance" not in sample.category:
-        return Verdict.fail("parse_error", parsed.error)
-    return check(sample.tools, parsed.calls, sample.ground_truth, sample.category)
+    return check_answer(sample.tools, text, sample.ground_truth, sample.category, parser)[0]
 
 
 def probe_row(
@@ -128,6 +125,21 @@ def summarize(rows: list[dict[str, Any]], rejects: int = 0) -> dict[str, Any]:
     refined = [r for r in answered if len(r.get("refine_valid") or [])]
     if refined:
         summary["refinement"] = refinement_summary(refined)
+    # BFCL and a held-out split share category names: score each source on its own too
+    summary["by_source"] = {}
+    for source in sorted({r["source"] for r in answered}):
+        mine = [r for r in answered if r["source"] == source]
+        scores = category_scores((r["category"], bool(r["valid"][0])) for r in mine if len(r["valid"]))
+        part: dict[str, Any] = {
+            "samples": len(mine),
+            "accuracy_by_category": {s.category: s.accuracy for s in scores},
+            "overall": overall(scores),
+            "mean_pass_rate": sum(r["pass_rate"] for r in mine) / len(mine),
+        }
+        mine_refined = [r for r in mine if len(r.get("refine_valid") or [])]
+        if mine_refined:
+            part["refinement"] = refinement_summary(mine_refined)
+        summary["by_source"][source] = part
     return summary
 
 
@@ -147,5 +159,10 @@ def refinement_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def accuracy_table(rows: list[dict[str, Any]]) -> str:
+    """First-answer accuracy per category, one table per source (BFCL, generated, ...)."""
     answered = [r for r in rows if r["status"] == STATUS_OK and len(r["valid"])]
-    return format_table(category_scores((r["category"], bool(r["valid"][0])) for r in answered))
+    tables = []
+    for source in sorted({r["source"] for r in answered}):
+        scores = category_scores((r["category"], bool(r["valid"][0])) for r in answered if r["source"] == source)
+        tables.append(f"[{source}]\n" + format_table(scores))
+    return "\n\n".join(tables)

@@ -63,8 +63,11 @@ _AROUND = (
     "To answer, I will call: {}.",
 )
 _UNSUPPORTED = ("Unit.CELSIUS", "{1, 2}", 'f"{city}"', "count > 3", "[i for i in range(3)]", "-count", "{[1]: 2}")
+_PY_TYPES = {
+    "string": str, "any": str, "integer": int, "float": float, "boolean": bool,
+    "array": list, "tuple": list, "dict": dict,
+}  # fmt: skip
 _DUMMY = {"string": "example", "integer": 3, "float": 2.5, "number": 2.5, "boolean": True, "any": "value"}
-_RAW = "__raw_source_{}__"
 # BFCL's string rule (METHOD.md §2), written out here rather than imported from the checker, so
 # that the cases do not follow the checker they are meant to test.
 _BFCL_STRIP = re.compile(r"[ ,./\-_*^]")
@@ -100,12 +103,10 @@ class _Raw:
 def _render(calls: list[ToolCall], positional: bool = False, arg_sep: str = ", ", bind: str = "=") -> str:
     """The pythonic list; `_Raw` values are written as their source, and the separators can be
     broken on purpose (`arg_sep=" "`, `bind=": "`) without touching what is inside strings."""
-    raws: list[str] = []
 
     def lit(value: Any) -> str:
         if isinstance(value, _Raw):
-            raws.append(value.source)
-            return _RAW.format(len(raws) - 1)
+            return value.source
         if isinstance(value, list):
             return "[" + ", ".join(lit(v) for v in value) + "]"
         if isinstance(value, dict):
@@ -119,10 +120,7 @@ def _render(calls: list[ToolCall], positional: bool = False, arg_sep: str = ", "
         else:
             args = arg_sep.join(f"{k}{bind}{lit(v)}" for k, v in call.arguments.items())
         parts.append(f"{call.name}({args})")
-    text = "[" + ", ".join(parts) + "]"
-    for i, source in enumerate(raws):
-        text = text.replace(_RAW.format(i), source)
-    return text
+    return "[" + ", ".join(parts) + "]"
 
 
 # ---- what a sample offers to mutate ----------------------------------------------------------
@@ -159,9 +157,7 @@ class _Ctx:
     def is_variable(self, i: int, param: str) -> bool:
         """BFCL compares a value whose gold type is not the schema type as is (a "variable")."""
         allowed = [a for a in self.golds[i].get(param, []) if a != ""]
-        py = {"string": str, "any": str, "integer": int, "float": float, "boolean": bool}.get(self.ptype(i, param) or "")
-        containers = {"array": list, "tuple": list, "dict": dict}.get(self.ptype(i, param) or "")
-        expected = py or containers
+        expected = _PY_TYPES.get(self.ptype(i, param) or "")
         return bool(allowed) and expected is not None and type(allowed[0]) is not expected
 
     def params(self, pred: Callable[[int, str], bool]) -> list[tuple[int, str]]:
@@ -307,13 +303,12 @@ def _k_omitted_optional(c: _Ctx) -> str | None:
 
 
 def _k_explicit_optional(c: _Ctx) -> str | None:
+    # an omitted optional parameter given its first allowed value instead
     pairs = [
-        (i, p, a)
+        (i, p, next(a for a in allowed if a != ""))
         for i, call in enumerate(c.calls)
         for p, allowed in c.golds[i].items()
-        if p not in call.arguments and p in c.props(i)
-        for a in allowed[:1] + [x for x in allowed if x != ""][:1]
-        if a != ""
+        if p not in call.arguments and p in c.props(i) and any(a != "" for a in allowed)
     ]
     i, p, a = c.pick(pairs) or (None, None, None)
     return None if i is None else _render(c.with_arg(i, p, _concrete(a)))
@@ -427,7 +422,7 @@ def _k_missing_optional(c: _Ctx) -> str | None:
 
 
 def _k_wrong_type(c: _Ctx) -> str | None:
-    pair = c.pick(c.params(lambda i, p: not c.is_variable(i, p) and c.ptype(i, p) in ("string", "any", "integer", "float", "boolean", "array", "tuple", "dict")))
+    pair = c.pick(c.params(lambda i, p: c.ptype(i, p) in _PY_TYPES and not c.is_variable(i, p)))
     if pair is None:
         return None
     i, p = pair
@@ -518,9 +513,9 @@ def _k_text_around(c: _Ctx) -> str:
     return c.rng.choice(_AROUND).format(text)
 
 
-def _dummy_call(c: _Ctx, tool: dict[str, Any] | None = None) -> ToolCall:
+def _dummy_call(c: _Ctx) -> ToolCall:
     """A plausible call to one of the sample's tools, for samples with no gold call."""
-    tool = tool or c.rng.choice(c.sample.tools)
+    tool = c.rng.choice(c.sample.tools)
     params = tool.get("parameters") or {}
     props = params.get("properties") or {}
     return ToolCall(tool["name"], {p: _dummy(props.get(p)) for p in params.get("required") or [] if p in props})

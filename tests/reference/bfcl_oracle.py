@@ -12,9 +12,10 @@ so the functions are taken from the wheel's source files with `ast` at run time 
 one namespace, with stand-ins for the few names they need. Nothing of BFCL's code lives in this
 repository: a different bfcl-eval version is tested as it is.
 
-Used by tests/unit/test_bfcl_agreement.py and benchmarks/bench_check.py; by hand:
+Used by tests/unit/test_bfcl_agreement.py and benchmarks/bench_check.py; by hand, from the
+repository root:
 
-    python -c "from tests.reference.bfcl_oracle import bfcl_verdict; print(bfcl_verdict(...))"
+    python -c "from tests.reference.bfcl_oracle import bfcl_decode; print(bfcl_decode('[f(a=+5)]'))"
 """
 
 from __future__ import annotations

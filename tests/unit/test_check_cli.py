@@ -22,10 +22,10 @@ TOOL = {
 GOLD = [{"get_weather": {"city": ["Paris"], "days": ["", 3]}}]
 
 
-def row(row_id, output, category="simple", gold=GOLD, **overrides):
+def row(row_id, output, category="simple", gold=GOLD, drop=(), **overrides):
     data = {"id": row_id, "category": category, "functions": [TOOL], "ground_truth": gold, "output": output}
     data.update(overrides)
-    return json.dumps(data)
+    return json.dumps({k: v for k, v in data.items() if k not in drop})
 
 
 GOOD = [
@@ -39,7 +39,7 @@ GOOD = [
 BAD = [
     ('{"id": "not json", ', "not valid JSON"),
     ('["a", "list"]', "not a JSON object"),
-    (json.dumps({"id": "no_output", "category": "simple", "functions": [TOOL], "ground_truth": GOLD}), "missing field(s): output"),
+    (row("no_output", "", drop=("output",)), "missing field(s): output"),
     (row("functions_text", "[]", functions="get_weather"), "'functions' must be a list"),
     (row("truth_dict", "[]", ground_truth={"get_weather": {}}), "'ground_truth' must be a list"),
     (row("output_number", 42), "'output' must be the model's raw text"),

@@ -113,7 +113,8 @@ def _call(node: ast.Call) -> dict[str, Any]:
 
 def _parse_list_ast(text: str) -> list[ToolCall]:
     try:
-        body = ast.parse(text.strip().strip("'"), mode="eval").body
+        source = text.strip().strip("'")
+        body = ast.parse(source, mode="eval").body
     except SyntaxError as e:
         raise PythonicError(f"not a Python call list: {e.msg}") from None
     except (ValueError, RecursionError, MemoryError) as e:  # null bytes, absurd nesting
@@ -124,7 +125,9 @@ def _parse_list_ast(text: str) -> list[ToolCall]:
     calls = []
     for elt in elts:
         if not isinstance(elt, ast.Call):
-            raise PythonicError(f"list item is not a call: {ast.unparse(elt)[:80]}")
+            # the item's own text: unparsing it again costs more than the whole check
+            item = ast.get_source_segment(source, elt) or ""
+            raise PythonicError(f"list item is not a call: {item[:80]}")
         calls.append(ToolCall(_func_name(elt.func), _arguments(elt)))
     return calls
 
