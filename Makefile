@@ -29,3 +29,44 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache
+
+# A Ray cluster from cluster/*.yaml and jobs submitted to it (see the header of each YAML):
+#   make up CLUSTER=cluster/aws.yaml         ray up (syncs the project, installs it on every node)
+#   make dashboard                           keep open: the head's dashboard on 127.0.0.1:8265 over ssh
+#   make submit-probe ARGS="run_dir=s3://BUCKET/runs/r1"   (also submit-eval, -train, -iterate, -serve)
+#   make status RUN=s3://BUCKET/runs/r1
+#   make down
+CLUSTER ?= cluster/aws.yaml
+ADDRESS ?= http://127.0.0.1:8265
+ARGS ?=
+RUN ?= runs
+SUBMIT := $(VENV)/bin/ray-toolace submit
+
+.PHONY: up dashboard down status submit-probe submit-eval submit-train submit-iterate submit-serve
+
+up: install
+	$(VENV)/bin/ray up -y $(CLUSTER)
+
+dashboard: install
+	$(VENV)/bin/ray dashboard $(CLUSTER)
+
+down: install
+	$(VENV)/bin/ray down $(CLUSTER)
+
+status: install
+	$(VENV)/bin/ray-toolace status $(RUN)
+
+submit-probe: install
+	$(SUBMIT) probe --address $(ADDRESS) --config configs/probe.yaml $(ARGS)
+
+submit-eval: install
+	$(SUBMIT) eval --address $(ADDRESS) --config configs/eval.yaml $(ARGS)
+
+submit-train: install
+	$(SUBMIT) train --address $(ADDRESS) --config configs/train.yaml $(ARGS)
+
+submit-iterate: install
+	$(SUBMIT) iterate --address $(ADDRESS) --config configs/iterate.yaml $(ARGS)
+
+submit-serve: install
+	$(SUBMIT) serve --address $(ADDRESS) --config configs/serve.yaml $(ARGS)

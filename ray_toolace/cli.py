@@ -4,6 +4,8 @@
     ray-toolace data generate --n 3300 --seed 0 --out FILE [--heldout 300: --out is a directory]
     ray-toolace data stats FILE [--tokenizer PATH]   counts by category, tools, prompt tokens, rejects
     ray-toolace model prepare                        convert the default model once, print its folder
+    ray-toolace submit JOB --address URL --config FILE [a.b=v ...]   run a job on a Ray cluster, follow it
+    ray-toolace status RUN_DIR                       summarise a run's manifests (local or s3://)
 
 Each subcommand imports what it needs when it runs, so `ray-toolace check` starts in well under
 a second (no torch, Ray or vLLM).
@@ -12,6 +14,7 @@ a second (no torch, Ray or vLLM).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -53,6 +56,56 @@ def _model_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _submit(args: argparse.Namespace) -> int:
+    from ray_toolace.config import ConfigError
+    from ray_toolace.submit import SubmitError, follow, submit
+
+    address = args.address or os.environ.get("RAY_API_SERVER_ADDRESS") or os.environ.get("RAY_ADDRESS")
+    if not address:
+        print("ray-toolace submit: give --address http://HEAD:8265 (or set RAY_API_SERVER_ADDRESS)", file=sys.stderr)
+        return 2
+    resources = {}
+    for item in args.driver_resource:
+        name, _, amount = item.partition("=")
+        try:
+            resources[name] = float(amount)
+        except ValueError:
+            print(f"ray-toolace submit: --driver-resource {item!r} is not NAME=AMOUNT", file=sys.stderr)
+            return 2
+    try:
+        client, submission_id = submit(
+            address, args.job, args.config, args.overrides, env_names=tuple(args.env),
+            driver_cpus=args.driver_cpus, driver_resources=resources,
+        )
+    except (SubmitError, ConfigError) as e:
+        print(f"ray-toolace submit: {e}", file=sys.stderr)
+        return 2
+    except (ConnectionError, RuntimeError) as e:  # the cluster is unreachable or refused the job
+        print(f"ray-toolace submit: {address}: {e}", file=sys.stderr)
+        return 1
+    print(f"submitted {submission_id} to {address}", file=sys.stderr)
+    print(submission_id)
+    if args.no_follow:
+        return 0
+    sys.stdout.flush()
+    try:
+        status = follow(client, submission_id)
+    except KeyboardInterrupt:
+        # the job belongs to the cluster; leaving the log stream does not stop it
+        print(f"\nstill running; stop it with: ray job stop --address {address} {submission_id}", file=sys.stderr)
+        return 130
+    info = client.get_job_info(submission_id)
+    print(f"job {submission_id} {status}" + (f": {info.message}" if status != "SUCCEEDED" and info.message else ""), file=sys.stderr)
+    return 0 if status == "SUCCEEDED" else 1
+
+
+def _status(args: argparse.Namespace) -> int:
+    from ray_toolace.submit import describe_run
+
+    print(describe_run(args.run_dir))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ray-toolace", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,11 +135,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", default=None)
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=_model_prepare)
+
+    from ray_toolace.submit import JOBS  # names only: the module imports Ray when a job is submitted
+
+    p = sub.add_parser("submit", help="run a job on a Ray cluster (Jobs API) and follow its logs")
+    p.add_argument("job", choices=list(JOBS), help="eval = probe on the evaluation sets, greedy, with refinement")
+    p.add_argument("--address", default=None, help="the cluster's dashboard, e.g. http://127.0.0.1:8265")
+    p.add_argument("--config", default=None, help="a config inside the project (it travels with the job)")
+    p.add_argument("overrides", nargs="*", help="dotted overrides, e.g. sampling.k=8 run_dir=s3://bucket/run")
+    p.add_argument("--no-follow", action="store_true", help="print the submission id and return")
+    p.add_argument("--env", action="append", default=[], metavar="NAME", help="pass this environment variable to the job (repeatable)")
+    p.add_argument("--driver-cpus", type=float, default=None, help="CPUs reserved for the driver (default: none, driver on the head)")
+    p.add_argument("--driver-resource", action="append", default=[], metavar="NAME=AMOUNT", help="a resource reserved for the driver (repeatable)")
+    p.set_defaults(func=_submit)
+
+    p = sub.add_parser("status", help="summarise a run's manifests: probe/eval outputs, iterate rounds")
+    p.add_argument("run_dir", help="a run directory or stage output, local or s3://")
+    p.set_defaults(func=_status)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # argparse takes `submit`'s dotted overrides only right after the job name; they may also
+    # follow the options (`submit probe --config F sampling.k=8`)
+    if extra and getattr(args, "overrides", None) is not None and not any(e.startswith("-") for e in extra):
+        args.overrides += extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.func(args)
     except FileNotFoundError as e:

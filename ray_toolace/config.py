@@ -120,6 +120,12 @@ class TrainConfig(_Section):
     checkpoint_every_steps: int = Field(20, ge=1)
     max_failures: int = Field(2, ge=0)
     seed: int = 0
+    max_grad_norm: float = Field(1.0, gt=0)  # gradient clipping
+    log_every_steps: int = Field(5, ge=1)  # a progress line from rank 0 every this many steps
+    # jobs/train_round.py only (the iterate loop passes these itself):
+    corpus: str | None = None  # corpus records (JSON lines/Parquet); None: data.train as plain SFT
+    output: str | None = None  # the round's folder; None: <run_dir>/round-<round>
+    round: int = Field(0, ge=0)
 
 
 class IterateConfig(_Section):
@@ -135,6 +141,13 @@ class ServeConfig(_Section):
     max_body_bytes: int = Field(1_000_000, ge=1024)
     max_tools: int = Field(128, ge=1)
     max_messages: int = Field(256, ge=1)
+    model_id: str | None = None  # the name /v1/models lists; default: the model folder's name
+    force_attempts: int = Field(1, ge=0)  # re-asks when tool_choice requires a call and none came
+    # engine replicas: Serve autoscaling on ongoing requests (each replica batches them in vLLM)
+    min_replicas: int = Field(1, ge=0)
+    max_replicas: int = Field(1, ge=1)
+    target_ongoing_requests: float = Field(16, gt=0)
+    max_ongoing_requests: int = Field(64, ge=1)  # per engine replica; more wait in Serve's queue
 
 
 class Config(_Section):

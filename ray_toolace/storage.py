@@ -8,14 +8,21 @@ Train take). S3 settings come from the environment, never from code or config fi
 
 Writes are atomic: a local file is written beside its target and renamed over it; an S3 object
 appears whole or not at all with a single PUT. A reader never sees half a manifest.
+
+S3 calls that fail for a reason that may pass (connection refused or reset, throttling, a 5xx)
+are retried with growing pauses, each logged, for up to `RAY_TOOLACE_S3_RETRY_SECONDS` (default
+60); then `StorageError` names the object and the last error. A missing object
+(FileNotFoundError) and refused credentials are not retried.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -26,6 +33,36 @@ import pyarrow.parquet as pq
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+
+log = logging.getLogger("ray_toolace.storage")
+
+# AWS error names (as pyarrow reports them) that waiting will not fix
+_PERMANENT = ("ACCESS_DENIED", "INVALID_ACCESS_KEY_ID", "SIGNATURE_DOES_NOT_MATCH", "NO_SUCH_BUCKET", "AccessDenied")
+
+
+class StorageError(OSError):
+    """An S3 operation that kept failing; the message names the object."""
+
+
+def _retrying(action: str, uri: str, fn):
+    """fn() for an s3:// URI, retried while its failure may be transient; local paths run once."""
+    if not is_s3(uri):
+        return fn()
+    budget = float(os.environ.get("RAY_TOOLACE_S3_RETRY_SECONDS", "60"))
+    start, delay, attempt = time.monotonic(), 0.5, 0
+    while True:
+        attempt += 1
+        try:
+            return fn()
+        except FileNotFoundError:
+            raise
+        except OSError as e:
+            waited = time.monotonic() - start
+            if any(m in str(e) for m in _PERMANENT) or waited + delay > budget:
+                raise StorageError(f"{action} {uri} failed after {attempt} attempt(s) in {waited:.1f} s: {e}") from e
+            log.warning("%s %s failed (attempt %d), retrying in %.1f s: %s", action, uri, attempt, delay, e)
+            time.sleep(delay)
+            delay = min(delay * 2, 8.0)
 
 
 def is_s3(uri: str) -> bool:
@@ -59,7 +96,7 @@ def join(base: str, *parts: str) -> str:
 
 def exists(uri: str) -> bool:
     fs, path = filesystem(uri)
-    return fs.get_file_info(path).type != pafs.FileType.NotFound
+    return _retrying("checking", uri, lambda: fs.get_file_info(path).type != pafs.FileType.NotFound)
 
 
 def makedirs(uri: str) -> None:
@@ -69,16 +106,25 @@ def makedirs(uri: str) -> None:
 
 def read_bytes(uri: str) -> bytes:
     fs, path = filesystem(uri)
-    with fs.open_input_stream(path) as f:
-        return f.read()
+
+    def read() -> bytes:
+        with fs.open_input_stream(path) as f:
+            return f.read()
+
+    return _retrying("reading", uri, read)
 
 
 def write_bytes(uri: str, data: bytes) -> None:
     uri = str(uri)
     if is_s3(uri):
         fs, path = filesystem(uri)
-        with fs.open_output_stream(path) as f:
-            f.write(data)
+
+        def write() -> None:
+            # the object changes only when its upload completes: a failed try leaves the old one
+            with fs.open_output_stream(path) as f:
+                f.write(data)
+
+        _retrying("writing", uri, write)
         return
     target = Path(uri)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -126,7 +172,7 @@ def list_files(uri: str, suffix: str = "") -> list[str]:
     """Files directly under a directory URI, sorted; [] when it does not exist."""
     fs, path = filesystem(uri)
     try:
-        infos = fs.get_file_info(pafs.FileSelector(path, allow_not_found=True))
+        infos = _retrying("listing", uri, lambda: fs.get_file_info(pafs.FileSelector(path, allow_not_found=True)))
     except FileNotFoundError:
         return []
     names = sorted(i.base_name for i in infos if i.type == pafs.FileType.File and i.base_name.endswith(suffix))

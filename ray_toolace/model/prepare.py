@@ -124,6 +124,9 @@ def build_folder_once(target: Path, build: Callable[[Path], dict[str, Any]], for
         try:
             started = time.perf_counter()
             facts = build(tmp)
+            for path in tmp.iterdir():
+                # Some writers create files 0600 (temp file + rename); a shared cache must be readable.
+                path.chmod(0o755 if path.is_dir() else 0o644)
             manifest = {
                 "format": FORMAT_VERSION,
                 **facts,

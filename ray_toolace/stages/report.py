@@ -35,17 +35,21 @@ def probe_markdown(summary: dict[str, Any], title: str) -> str:
         f"{summary['samples']} samples, {summary['answered']} answered, {summary['prompt_too_long']} prompt too long, "
         f"{summary['rejects']} rejected rows."
     )
-    lines += ["", f"Mean pass rate {summary['mean_pass_rate']:.3f}; pass@k {summary['pass_at_k']:.3f}; "
-              f"first-answer accuracy, mean over categories {100 * summary['overall']:.2f}%.", ""]
-    lines += ["| category | pass rate | first-answer accuracy |", "|---|---|---|"]
-    for cat, rate in summary["pass_rate_by_category"].items():
-        lines.append(f"| {cat} | {rate:.3f} | {100 * summary['accuracy_by_category'].get(cat, 0):.2f}% |")
-    ref = summary.get("refinement")
-    if ref:
-        lines += ["", f"## Adaptive self-refinement (mean model calls {ref['mean_model_calls']:.2f})", ""]
-        lines += ["| step | overall |", "|---|---|"]
-        lines += [f"| {s['step']} | {100 * s['overall']:.2f}% |" for s in ref["per_step"]]
-        lines += ["", "Stop reasons: " + ", ".join(f"{k} {v}" for k, v in ref["stop_reasons"].items())]
+    lines += ["", f"Mean pass rate {summary['mean_pass_rate']:.3f}; pass@k {summary['pass_at_k']:.3f}.", ""]
+    for source, part in summary.get("by_source", {}).items():
+        ref = part.get("refinement")
+        head = "| category | first-answer accuracy |" + (" after refinement |" if ref else "")
+        lines += [f"## {source} ({part['samples']} samples, mean pass rate {part['mean_pass_rate']:.3f})", "", head,
+                  "|---|---|" + ("---|" if ref else "")]
+        last = ref["per_step"][-1]["by_category"] if ref else {}
+        for cat, acc in part["accuracy_by_category"].items():
+            lines.append(f"| {cat} | {100 * acc:.2f}% |" + (f" {100 * last.get(cat, 0):.2f}% |" if ref else ""))
+        final = f" {100 * ref['per_step'][-1]['overall']:.2f}% |" if ref else ""
+        lines += [f"| **overall (mean)** | {100 * part['overall']:.2f}% |" + final, ""]
+        if ref:
+            steps = ", ".join(f"step {s['step']}: {100 * s['overall']:.2f}%" for s in ref["per_step"])
+            lines += [f"Adaptive self-refinement: {steps}; mean model calls {ref['mean_model_calls']:.2f}; stop reasons "
+                      + ", ".join(f"{k} {v}" for k, v in ref["stop_reasons"].items()) + ".", ""]
     if summary["errors"]:
         lines += ["", "## Errors", "", "| error type | answers |", "|---|---|"]
         lines += [f"| {k} | {v} |" for k, v in summary["errors"].items()]

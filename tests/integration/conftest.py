@@ -50,14 +50,48 @@ def ray_cluster():
         str(BIN / "ray"), "start", "--head", "--num-cpus", "2", "--disable-usage-stats",
         "--node-ip-address", "127.0.0.1", "--port", str(port), "--temp-dir", temp,
         "--dashboard-host", "127.0.0.1", "--dashboard-port", str(dash), "--include-dashboard", "true",
+        # every port of its own, so the cluster starts beside any other Ray on the machine
+        "--dashboard-agent-listen-port", str(free_port()), "--dashboard-agent-grpc-port", str(free_port()),
+        "--ray-client-server-port", str(free_port()), "--metrics-export-port", str(free_port()),
+        "--runtime-env-agent-port", str(free_port()),
     ]
     subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=120)
     address = f"127.0.0.1:{port}"
     try:
         yield address, f"http://127.0.0.1:{dash}"
     finally:
-        subprocess.run([str(BIN / "ray"), "stop", "--force"], env=env, capture_output=True, timeout=120)
+        stop_cluster(temp)
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def stop_cluster(temp_dir: str) -> None:
+    """Stop only the cluster whose processes were started with `temp_dir`.
+
+    `ray stop` would end every Ray cluster on the machine, a developer's own included. The
+    head's processes carry the temp dir on their command line; workers exit with their raylet.
+    """
+    import psutil
+
+    me = psutil.Process()
+    spare = {me.pid, *(p.pid for p in me.parents())}
+    mine = []
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            if proc.pid not in spare and any(temp_dir in part for part in proc.info["cmdline"] or []):
+                mine.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    for proc in mine:
+        try:
+            proc.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(mine, timeout=20)
+    for proc in alive:
+        try:
+            proc.kill()
+        except psutil.NoSuchProcess:
+            pass
 
 
 def run_job(args: list[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess:
@@ -75,31 +109,6 @@ def wait_for(predicate, timeout: float, interval: float = 0.5):
             return value
         time.sleep(interval)
     raise TimeoutError("condition not met in time")
-
-
-def _cuda() -> bool:
-    try:
-        import torch
-
-        return torch.cuda.is_available()
-    except ImportError:
-        return False
-
-
-def pytest_collection_modifyitems(config, items):
-    if _cuda():
-        return
-    skip = pytest.mark.skip(reason="needs a CUDA GPU")
-    for item in items:
-        if "gpu" in item.keywords:
-            item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory) -> Path:
-    from ray_toolace.model.tiny import build_tiny_model
-
-    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"), seed=0)
 
 
 @pytest.fixture(scope="session")

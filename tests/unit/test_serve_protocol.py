@@ -163,6 +163,8 @@ def _tools(*fns):
          400, "messages[0].tool_calls", "not valid JSON"),
         ({"messages": USER, "previous_answer": [{"function": {"name": "f", "arguments": "[1]"}}]},
          400, "previous_answer", "not a JSON object"),
+        ({"messages": USER, "previous_answer": "[f(a=" * 2000}, 400, "previous_answer", "at most 8192 characters"),
+        (b"[" * 100_000, 400, None, "nests too deeply"),
     ],
 )
 def test_bad_requests_are_4xx_with_the_field_named(body, status, param, words):

@@ -1,0 +1,34 @@
+"""Deploy the tool-calling endpoint (OpenAI-compatible, adaptive self-refinement) and exit.
+
+    ray job submit --working-dir . -- python jobs/serve.py --config configs/serve.yaml [model.lora_adapter=DIR ...]
+    RAY_ADDRESS=127.0.0.1:6379 python jobs/serve.py --config configs/serve.yaml
+
+The job deploys the Serve application, waits until GET /health answers, prints the URL and
+exits: the application belongs to Serve's controller, not to this job, and keeps serving.
+Remove it with `serve shutdown -y` (every application and Serve itself), or from Python
+with `ray.serve.delete("ray-toolace")`.
+A running cluster is required: the job never starts a throwaway local one.
+Bearer auth: start the cluster with RAY_TOOLACE_API_KEY in its environment (the job inherits
+it). `--runtime-env-json '{"env_vars": ...}'` also works, but Ray's runtime-env agent writes
+runtime envs, key included, to its log.
+"""
+
+import os
+import sys
+
+import ray
+from _args import parse
+
+from ray_toolace.serve.app import APP_NAME, model_ids
+from ray_toolace.serve.deploy import deploy
+
+if __name__ == "__main__":
+    cfg = parse(__doc__.splitlines()[0])
+    ray.init(address=os.environ.get("RAY_ADDRESS", "auto"))
+    try:
+        url = deploy(cfg)
+    except TimeoutError as e:
+        print(f"deploy failed: {e}", file=sys.stderr)
+        sys.exit(1)
+    base, adapter = model_ids(cfg)
+    print(f"application {APP_NAME!r} serving {adapter or base} at {url}/v1 (stop: serve shutdown -y)")

