@@ -42,6 +42,8 @@ class EngineConfig(_Section):
     max_lora_rank: int = Field(16, ge=1)
     seed: int = 0  # the engine's seed; per-request seeds crash vLLM's CPU build
     use_gpu: bool | None = None  # None: use GPUs when the cluster has them
+    # skip graph compilation: starts in seconds instead of minutes on CPU, generates slower
+    enforce_eager: bool = False
 
 
 class SamplingConfig(_Section):

@@ -18,7 +18,7 @@ import uuid
 from typing import Any
 
 from ray_toolace.config import EngineConfig, ModelConfig
-from ray_toolace.engine.vllm_engine import configure_cpu_env
+from ray_toolace.engine.vllm_engine import configure_cpu_env, engine_kwargs
 
 
 class PromptTooLong(ValueError):
@@ -44,19 +44,8 @@ class AsyncEngine:
         configure_cpu_env(engine)  # before vllm is imported: the CPU build reads them at import
         from vllm import AsyncEngineArgs, AsyncLLMEngine
 
-        kwargs: dict[str, Any] = dict(
-            model=model_path,
-            dtype=model.dtype,
-            max_model_len=model.max_model_len,
-            seed=engine.seed,  # seeded once here: per-request seeds crash the CPU build
-            tensor_parallel_size=engine.tensor_parallel_size,
-            max_num_seqs=engine.max_num_seqs,
-            disable_log_stats=True,
-        )
-        if use_gpu:
-            kwargs["gpu_memory_utilization"] = engine.gpu_memory_utilization
-        if lora_path:
-            kwargs.update(enable_lora=True, max_loras=engine.max_loras, max_lora_rank=engine.max_lora_rank)
+        kwargs = engine_kwargs(model_path, model, engine, lora_path, use_gpu)
+        kwargs["disable_log_stats"] = True
         self.llm = AsyncLLMEngine.from_engine_args(AsyncEngineArgs(**kwargs))
         self.tokenizer = self.llm.get_tokenizer()
         self.max_model_len = model.max_model_len

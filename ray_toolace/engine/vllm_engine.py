@@ -41,6 +41,37 @@ def configure_cpu_env(engine: EngineConfig) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def engine_kwargs(model_path: str, model: ModelConfig, engine: EngineConfig, lora_path: str | None, use_gpu: bool) -> dict[str, Any]:
+    """vLLM engine arguments shared by the offline and the async engine."""
+    kwargs: dict[str, Any] = dict(
+        model=model_path,
+        dtype=_dtype(model.dtype, use_gpu),
+        max_model_len=model.max_model_len,
+        seed=engine.seed,  # seeded once here: per-request seeds crash the CPU build
+        tensor_parallel_size=engine.tensor_parallel_size,
+        max_num_seqs=engine.max_num_seqs,
+        enforce_eager=engine.enforce_eager,
+    )
+    if use_gpu:
+        kwargs["gpu_memory_utilization"] = engine.gpu_memory_utilization
+    if lora_path:
+        kwargs.update(enable_lora=True, max_loras=engine.max_loras, max_lora_rank=engine.max_lora_rank)
+    return kwargs
+
+
+def _dtype(dtype: str, use_gpu: bool) -> str:
+    # vLLM's CPU build turns "auto" into bf16; on CPUs without avx512_bf16 its compiled bf16 path
+    # was seen to produce wrong text, so such CPUs run float32
+    if dtype != "auto" or use_gpu:
+        return dtype
+    try:
+        import torch
+
+        return "auto" if torch.cpu._is_avx512_bf16_supported() else "float32"
+    except (ImportError, AttributeError):
+        return "float32"
+
+
 class Engine:
     """One vLLM engine: load once, then `generate` many batches."""
 
@@ -49,18 +80,7 @@ class Engine:
         from vllm import LLM
 
         self.lora_path = lora_path
-        kwargs: dict[str, Any] = dict(
-            model=model_path,
-            dtype=model.dtype,
-            max_model_len=model.max_model_len,
-            seed=engine.seed,
-            tensor_parallel_size=engine.tensor_parallel_size,
-            max_num_seqs=engine.max_num_seqs,
-        )
-        if cuda_available():
-            kwargs["gpu_memory_utilization"] = engine.gpu_memory_utilization
-        if lora_path:
-            kwargs.update(enable_lora=True, max_loras=engine.max_loras, max_lora_rank=engine.max_lora_rank)
+        kwargs = engine_kwargs(model_path, model, engine, lora_path, cuda_available())
         self.llm = LLM(**kwargs)
         self.tokenizer = self.llm.get_tokenizer()
         self.max_model_len = model.max_model_len

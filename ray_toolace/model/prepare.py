@@ -20,8 +20,9 @@ Weights are stored in bfloat16 (269 MB instead of 538 MB in float32), because
 - vLLM on CPU with ``dtype="auto"`` casts a float32 checkpoint down to bfloat16 anyway, so
   float32 on disk buys the engine nothing but twice the bytes to read and to ship to workers;
 - training keeps float32 master weights by loading with ``dtype=torch.float32``, an exact upcast.
-Callers that compute on a CPU without avx512_bf16 should ask for ``dtype=torch.float32`` (vLLM:
-``dtype="float32"``) explicitly, since bf16 matmuls are emulated and slower there.
+On a CPU without avx512_bf16, ask for float32 explicitly (vLLM: ``dtype="float32"``): there
+vLLM's compiled bf16 path answered "What is the capital of France?" with nonsense, while float32
+(compiled or eager) and eager bf16 answered "Paris".
 """
 
 from __future__ import annotations

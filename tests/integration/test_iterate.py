@@ -13,7 +13,7 @@ def iterate_args(run_dir: Path, model: Path, data: Path) -> list[str]:
     return [
         "jobs/iterate.py", "--config", "configs/iterate.yaml", f"run_dir={run_dir}", f"model.name_or_path={model}",
         f"data.train=[{data}]", f"data.eval=[{data}]", "sampling.k=2", "sampling.max_tokens=8",
-        "model.max_model_len=1024", "probe.shard_size=4", "refine.max_refinements=1",
+        "model.max_model_len=1024", "probe.shard_size=4", "refine.max_refinements=1", "engine.enforce_eager=true",
         "train.method=full", "train.epochs=1", "train.max_seq_len=512", "train.tokens_per_batch=1024",
         "train.checkpoint_every_steps=2", "iterate.max_rounds=2",
     ]

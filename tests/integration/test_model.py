@@ -2,8 +2,9 @@
 
 transformers runs in the test process. vLLM (CPU build) runs in a subprocess, this very file
 run as a script, because vLLM spawns its engine processes and keeps global state that would
-leak into other tests. vLLM runs in float32 with eager execution here: bf16 produced wrong text
-on a CPU without avx512_bf16, and the torch.compile warm-up alone takes about three minutes.
+leak into other tests. vLLM runs eagerly in float32 here: its torch.compile warm-up alone takes
+about three minutes on 2 cores, and compiled bf16 produced wrong text on a CPU without
+avx512_bf16; float32 also makes vLLM's greedy tokens comparable with transformers' own.
 
     pytest tests/integration/test_model.py                # about 2-3 minutes on 2 cores
     pytest tests/integration/test_model.py -m "not slow"  # without vLLM on the default model

@@ -40,7 +40,7 @@ def probe_args(run_dir: Path, data: Path, model: Path, *extra: str) -> list[str]
     return [
         "jobs/probe.py", "--config", "configs/probe.yaml", f"run_dir={run_dir}", f"model.name_or_path={model}",
         f"data.train=[{data}]", f"sampling.k={K}", "sampling.temperature=0.8", "sampling.max_tokens=16",
-        "model.max_model_len=1024", f"probe.shard_size={SHARD}", "engine.batch_size=4", *extra,
+        "model.max_model_len=1024", f"probe.shard_size={SHARD}", "engine.batch_size=4", "engine.enforce_eager=true", *extra,
     ]
 
 

@@ -120,7 +120,7 @@ def endpoint(serve_cluster, tiny_model_dir, tiny_lora_dir):
         "--",
         "python", "jobs/serve.py", "--config", "configs/serve.yaml",
         f"model.name_or_path={tiny_model_dir}", f"model.lora_adapter={tiny_lora_dir}", "model.max_model_len=1024",
-        "engine.cpu_kvcache_gb=1", "engine.max_lora_rank=8", "sampling.max_tokens=16", f"serve.port={port}",
+        "engine.cpu_kvcache_gb=1", "engine.enforce_eager=true", "engine.max_lora_rank=8", "sampling.max_tokens=16", f"serve.port={port}",
         f"serve.max_body_bytes={MAX_BODY}", "serve.max_tools=4", "serve.max_messages=8", "engine.use_gpu=false",
     ]
     proc = subprocess.run(cmd, cwd=ROOT, env=job_env(), capture_output=True, text=True, timeout=900)
