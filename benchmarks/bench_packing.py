@@ -83,7 +83,10 @@ def main() -> None:
     tok = load_tokenizer(model_path)
     seqs, dropped = tokenize_records(tok, corpus_records(args.records), args.max_seq_len)
     lengths = sorted(len(s) for s in seqs)
-    print(f"model {model_path} ({args.method}, {args.precision}); {len(seqs)} sequences, {dropped} over "
+    from ray_toolace.train.loop import cpu_has_bf16
+
+    precision = args.precision if args.precision == "fp32" or cpu_has_bf16() else "fp32 (no native bf16 on this CPU)"
+    print(f"model {model_path} ({args.method}, {precision}); {len(seqs)} sequences, {dropped} over "
           f"{args.max_seq_len} dropped; tokens min/median/max {lengths[0]}/{lengths[len(lengths) // 2]}/{lengths[-1]}; "
           f"micro-batch {args.tokens_per_batch // args.max_seq_len} x {args.max_seq_len}", flush=True)
     results = {}

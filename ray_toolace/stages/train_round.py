@@ -168,6 +168,7 @@ def run_train_round(
         "wall_seconds": wall,  # this submission only
         "num_workers": state["world_size"],
         "packing": tcfg.packing,
+        "precision": state["precision"],  # bf16 asked for falls back to fp32 on CPUs without bf16
         "checkpoint": checkpoint.path,
         "train_config": tcfg.model_dump(),
     }

@@ -316,7 +316,7 @@ def test_metrics_reach_prometheus(serve_cluster, endpoint):
         text = urllib.request.urlopen(url, timeout=10).read().decode()
         return text if 'ray_toolace_serve_requests_total{' in text and 'status="401"' in text else None
 
-    text = wait_for(scraped, timeout=60, interval=2)
+    text = wait_for(scraped, timeout=180, interval=2)
     for name in ("latency_seconds_bucket", "model_calls_bucket", "stop_reasons_total", "errors_total"):
         assert f"ray_toolace_serve_{name}" in text
 
