@@ -6,8 +6,8 @@ Plain Python lists (no torch), so the arithmetic is testable and the benchmark c
 and padding tokens exactly. Both modes give micro-batches of `rows = tokens_per_batch //
 max_seq_len` rows (at least one) of at most `max_seq_len` tokens, so they need the same memory:
 
-- packed: sequences go, in shuffled order, into the first row with room (first fit), and every
-  micro-batch takes `rows` rows. Each sequence keeps its own position ids (0, 1, ...), and with
+- packed: sequences go, in shuffled order, into the first row with room (first fit); rows of
+  like length are grouped `rows` to a micro-batch, and the micro-batches shuffled. Each sequence keeps its own position ids (0, 1, ...), and with
   no attention mask transformers turns restarting position ids into a block-diagonal causal
   mask, so no token attends across a boundary. The first label of every sequence is -100, so
   the last token of one sequence is never trained to predict the first of the next.
@@ -93,9 +93,14 @@ def _batch(rows: list[tuple[list[int], list[int], list[int]]], pad_id: int) -> B
     return batch
 
 
-def packed_batches(seqs: list[Sequence], max_seq_len: int, rows: int, pad_id: int) -> list[Batch]:
+def packed_batches(seqs: list[Sequence], max_seq_len: int, rows: int, pad_id: int, seed: int = 0) -> list[Batch]:
     packed = [_row([seqs[i] for i in b]) for b in first_fit([len(s) for s in seqs], max_seq_len)]
-    return [_batch(packed[i : i + rows], pad_id) for i in range(0, len(packed), rows)]
+    # rows of like length share a micro-batch, so little is padded (first fit leaves its last
+    # rows part-empty); the batch order is then shuffled so fill does not follow the step number
+    packed.sort(key=lambda r: len(r[0]), reverse=True)
+    batches = [_batch(packed[i : i + rows], pad_id) for i in range(0, len(packed), rows)]
+    random.Random(seed).shuffle(batches)
+    return batches
 
 
 def padded_batches(seqs: list[Sequence], rows: int, pad_id: int) -> list[Batch]:
@@ -111,7 +116,7 @@ def make_batches(
     shuffled = [seqs[i] for i in order]
     rows = rows_per_batch(tokens_per_batch, max_seq_len)
     if packing:
-        return packed_batches(shuffled, max_seq_len, rows, pad_id)
+        return packed_batches(shuffled, max_seq_len, rows, pad_id, seed)
     return padded_batches(shuffled, rows, pad_id)
 
 
