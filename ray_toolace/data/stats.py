@@ -17,9 +17,7 @@ from ray_toolace.core.types import ReadResult
 
 def _read(spec: str) -> ReadResult:
     if spec.startswith("bfcl:"):
-        names = spec[len("bfcl:") :]
-        cats = list(bfcl.CATEGORIES) if names == "all" else [c for c in names.split(",") if c]
-        return bfcl.read_categories(cats)
+        return bfcl.read_categories(bfcl.categories_of(spec[len("bfcl:") :]))
     if spec.startswith("bundled:"):
         from ray_toolace.stages.inputs import bundled_path
 

@@ -79,9 +79,7 @@ def read_inputs(specs: list[str], limit: int | None = None) -> Inputs:
     inputs = Inputs()
     for spec in specs:
         if spec.startswith("bfcl:"):
-            names = spec[len("bfcl:") :]
-            categories = list(bfcl.CATEGORIES) if names == "all" else [c.strip() for c in names.split(",") if c.strip()]
-            part = bfcl.read_categories(categories, limit=limit)
+            part = bfcl.read_categories(bfcl.categories_of(spec[len("bfcl:") :]), limit=limit)
             got = Inputs(part.samples, part.rejects)
         else:
             path = bundled_path(spec[len("bundled:") :]) if spec.startswith("bundled:") else spec

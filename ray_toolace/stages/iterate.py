@@ -31,9 +31,9 @@ from typing import Any, Callable
 from ray_toolace import storage
 from ray_toolace.config import Config
 from ray_toolace.core.corpus import build_corpus, to_jsonl
-from ray_toolace.core.selection import select
+from ray_toolace.core.selection import Decision, Selection, select
 from ray_toolace.core.stop import stop_reason
-from ray_toolace.stages.probe import run_probe
+from ray_toolace.stages.probe import eval_config, run_probe
 from ray_toolace.stages.train_round import run_train_round
 
 log = logging.getLogger("ray_toolace.iterate")
@@ -78,7 +78,7 @@ class RunManifest:
         return result
 
 
-def _model_cfg(cfg: Config, model_dir: str | None) -> Config:
+def model_config(cfg: Config, model_dir: str | None) -> Config:
     """The config with the model of a round: a whole folder, or base + LoRA adapter."""
     c = cfg.model_copy(deep=True)
     if model_dir is None:
@@ -94,10 +94,8 @@ def _model_cfg(cfg: Config, model_dir: str | None) -> Config:
 
 
 def _evaluate(cfg: Config, run_dir: str, name: str, model_dir: str | None) -> dict[str, Any]:
-    c = _model_cfg(cfg, model_dir)
-    c.run_dir = run_dir
-    c.probe.split, c.probe.output, c.probe.refine = "eval", name, cfg.refine.max_refinements > 0
-    c.sampling.k, c.sampling.temperature = 1, 0.0
+    c = eval_config(model_config(cfg, model_dir))
+    c.run_dir, c.probe.output = run_dir, name
     s = run_probe(c)
     return _eval_metrics(s)
 
@@ -118,7 +116,7 @@ def _eval_metrics(s: dict[str, Any]) -> dict[str, Any]:
 
 
 def _probe(cfg: Config, run_dir: str, t: int, model_dir: str | None) -> dict[str, Any]:
-    c = _model_cfg(cfg, model_dir)
+    c = model_config(cfg, model_dir)
     c.run_dir = storage.join(run_dir, f"round-{t}")
     c.probe.split, c.probe.output, c.probe.refine = "train", "probe", False
     s = run_probe(c)
@@ -160,8 +158,8 @@ def run_iterate(cfg: Config) -> dict[str, Any]:
             break
 
         def _corpus() -> dict[str, Any]:
-            kept = [d["id"] for d in decisions if d["kept"]]
-            corpus = build_corpus(rows, kept, cfg.corpus, cfg.prompt.answer_format)
+            sel = Selection([Decision.from_row(d) for d in decisions], counts=selection["counts"])
+            corpus = build_corpus(rows, sel.selected_ids, cfg.corpus, cfg.prompt.answer_format, refine_ids=sel.refine_ids)
             uri = storage.join(run_dir, f"round-{t}", "corpus.jsonl")
             storage.write_text(uri, to_jsonl(corpus.records))
             return {"uri": uri, "counts": corpus.counts, "records": len(corpus.records)}

@@ -132,6 +132,15 @@ def _resources(cfg: Config) -> dict[str, float]:
     return {"num_cpus": cfg.engine.cpus_per_engine}
 
 
+def eval_config(cfg: Config) -> Config:
+    """The config of an evaluation: the eval split, one greedy answer, then adaptive refinement
+    unless `refine.max_refinements` is 0."""
+    c = cfg.model_copy(deep=True)
+    c.probe.split, c.probe.refine = "eval", cfg.refine.max_refinements > 0
+    c.sampling.k, c.sampling.temperature = 1, 0.0  # k first: k > 1 needs a temperature
+    return c
+
+
 def output_dir(cfg: Config) -> str:
     return storage.join(cfg.run_dir, cfg.probe.output or cfg.probe.split)
 

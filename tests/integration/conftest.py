@@ -9,7 +9,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -40,12 +42,13 @@ def job_env(**extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def ray_cluster():
-    """`ray start --head` on loopback for the session; yields (gcs address, dashboard URL)."""
-    temp = tempfile.mkdtemp(prefix="rt-", dir="/tmp")  # Ray's socket paths must stay short
+@contextmanager
+def local_cluster(prefix: str = "rt-", **env_extra: str) -> Iterator[tuple[str, str, str]]:
+    """`ray start --head` on loopback with ports of its own; yields (gcs address, dashboard URL,
+    temp dir) and stops only this cluster afterwards. `env_extra` reaches the cluster's
+    processes, and so every job and replica on it."""
+    temp = tempfile.mkdtemp(prefix=prefix, dir="/tmp")  # Ray's socket paths must stay short
     port, dash = free_port(), free_port()
-    env = job_env()
     cmd = [
         str(BIN / "ray"), "start", "--head", "--num-cpus", "2", "--disable-usage-stats",
         "--node-ip-address", "127.0.0.1", "--port", str(port), "--temp-dir", temp,
@@ -55,42 +58,48 @@ def ray_cluster():
         "--ray-client-server-port", str(free_port()), "--metrics-export-port", str(free_port()),
         "--runtime-env-agent-port", str(free_port()),
     ]
-    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=120)
-    address = f"127.0.0.1:{port}"
     try:
-        yield address, f"http://127.0.0.1:{dash}"
+        subprocess.run(cmd, env=job_env(**env_extra), check=True, capture_output=True, timeout=180)
+        yield f"127.0.0.1:{port}", f"http://127.0.0.1:{dash}", temp
     finally:
         stop_cluster(temp)
         shutil.rmtree(temp, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A local cluster for the session; yields (gcs address, dashboard URL)."""
+    with local_cluster() as (address, dashboard, _):
+        yield address, dashboard
+
+
 def stop_cluster(temp_dir: str) -> None:
-    """Stop only the cluster whose processes were started with `temp_dir`.
+    """Stop only the cluster whose processes were started with `temp_dir`, and their children.
 
     `ray stop` would end every Ray cluster on the machine, a developer's own included. The
-    head's processes carry the temp dir on their command line; workers exit with their raylet.
+    head's processes carry the temp dir on their command line; children (workers, vLLM engine
+    processes) are collected too, so none is left orphaned.
     """
     import psutil
 
     me = psutil.Process()
     spare = {me.pid, *(p.pid for p in me.parents())}
-    mine = []
+    procs: dict[int, psutil.Process] = {}
     for proc in psutil.process_iter(["cmdline"]):
         try:
             if proc.pid not in spare and any(temp_dir in part for part in proc.info["cmdline"] or []):
-                mine.append(proc)
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
+                procs.update({q.pid: q for q in [proc, *proc.children(recursive=True)]})
+        except psutil.Error:
             continue
-    for proc in mine:
+    for proc in procs.values():
         try:
             proc.terminate()
-        except psutil.NoSuchProcess:
+        except psutil.Error:
             pass
-    _, alive = psutil.wait_procs(mine, timeout=20)
-    for proc in alive:
+    for proc in psutil.wait_procs(list(procs.values()), timeout=20)[1]:
         try:
             proc.kill()
-        except psutil.NoSuchProcess:
+        except psutil.Error:
             pass
 
 

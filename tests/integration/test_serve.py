@@ -14,10 +14,7 @@ engine's start.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import tempfile
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,7 +24,7 @@ import openai
 import pytest
 import yaml
 
-from conftest import BIN, ROOT, free_port, job_env, wait_for
+from conftest import BIN, ROOT, free_port, job_env, local_cluster, wait_for
 
 KEY = "test-key-7f3a"  # what the deployment is given through the cluster's environment
 WEATHER = {
@@ -64,50 +61,14 @@ def test_shipped_deploy_configs_are_valid():
     assert load_config(ROOT / "configs" / "serve.yaml").serve.host == "127.0.0.1"
 
 
-def stop_cluster(temp: str) -> None:
-    """End this module's Ray cluster only: its processes (named by their unique temp dir) and
-    their children, by pid. `ray stop` would end every Ray cluster on the machine."""
-    import psutil
-
-    mine = {os.getpid(), *(p.pid for p in psutil.Process().parents())}
-    procs: dict[int, psutil.Process] = {}
-    for p in psutil.process_iter(["cmdline"]):
-        try:
-            if p.pid not in mine and any(temp in arg for arg in p.info["cmdline"] or []):
-                procs.update({q.pid: q for q in [p, *p.children(recursive=True)]})
-        except psutil.Error:
-            pass
-    for p in procs.values():
-        try:
-            p.terminate()
-        except psutil.Error:
-            pass
-    for p in psutil.wait_procs(list(procs.values()), timeout=20)[1]:
-        try:
-            p.kill()
-        except psutil.Error:
-            pass
-
-
 @pytest.fixture(scope="module")
 def serve_cluster():
-    """A Ray head of this module's own, on loopback, like conftest's `ray_cluster`: Serve's proxy
-    and applications are cluster-wide state, so sharing a cluster would couple modules."""
-    temp = tempfile.mkdtemp(prefix="rts-", dir="/tmp")  # Ray's socket paths must stay short
-    port, dash = free_port(), free_port()
-    cmd = [
-        str(BIN / "ray"), "start", "--head", "--num-cpus", "2", "--disable-usage-stats",
-        "--node-ip-address", "127.0.0.1", "--port", str(port), "--temp-dir", temp,
-        "--dashboard-host", "127.0.0.1", "--dashboard-port", str(dash), "--include-dashboard", "true",
-    ]
-    try:
-        # the key reaches jobs and replicas through the cluster's own environment: a runtime_env
-        # env var would work too, but Ray's runtime-env agent writes runtime envs to its log
-        subprocess.run(cmd, env=job_env(RAY_TOOLACE_API_KEY=KEY), check=True, capture_output=True, timeout=180)
-        yield f"127.0.0.1:{port}", f"http://127.0.0.1:{dash}", temp
-    finally:
-        stop_cluster(temp)
-        shutil.rmtree(temp, ignore_errors=True)
+    """A Ray head of this module's own: Serve's proxy and applications are cluster-wide state,
+    so sharing a cluster would couple modules. The key reaches jobs and replicas through the
+    cluster's own environment: a runtime_env env var would work too, but Ray's runtime-env
+    agent writes runtime envs to its log."""
+    with local_cluster("rts-", RAY_TOOLACE_API_KEY=KEY) as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="module")

@@ -105,6 +105,11 @@ def read_category(category: str, root: str | Path | None = None, limit: int | No
     return result
 
 
+def categories_of(names: str) -> list[str]:
+    """The categories a `bfcl:<names>` input names: "all", or a comma-separated list."""
+    return list(CATEGORIES) if names.strip() == "all" else [c.strip() for c in names.split(",") if c.strip()]
+
+
 def read_categories(categories: list[str] | tuple[str, ...] = CATEGORIES, root=None, limit=None) -> ReadResult:
     result = ReadResult()
     for category in categories:
