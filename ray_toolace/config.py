@@ -132,7 +132,9 @@ class TrainConfig(_Section):
 
 class IterateConfig(_Section):
     max_rounds: int = Field(3, ge=1)  # ours
-    min_gain: float = 0.0  # stop when held-out accuracy improves by no more than this
+    # stop when held-out accuracy improves by no more than this; null: never stop on accuracy
+    # (for held-out sets too small to decide on)
+    min_gain: float | None = 0.0
 
 
 class ServeConfig(_Section):

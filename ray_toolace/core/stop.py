@@ -17,13 +17,13 @@ def stop_reason(
     acc_before: float | None = None,
     acc_after: float | None = None,
     max_rounds: int = 3,
-    min_gain: float = 0.0,
+    min_gain: float | None = 0.0,
 ) -> str | None:
     """Why round `t` ends the run, or None to go on.
 
     phase "selected": after selection, decides whether to train at all this round;
     phase "evaluated": after evaluating the round's model, decides whether to start another.
-    Without a held-out accuracy (None), only the other rules apply.
+    Without a held-out accuracy (None), or with `min_gain` None, only the other rules apply.
     """
     if phase == "selected":
         if selected == 0:
@@ -33,7 +33,7 @@ def stop_reason(
         return None
     if phase != "evaluated":
         raise ValueError(f"unknown phase {phase!r}")
-    if acc_before is not None and acc_after is not None and acc_after - acc_before <= min_gain:
+    if min_gain is not None and acc_before is not None and acc_after is not None and acc_after - acc_before <= min_gain:
         return "held-out accuracy stopped improving"
     if t + 1 >= max_rounds:
         return "max_rounds"

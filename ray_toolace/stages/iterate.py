@@ -131,7 +131,9 @@ def run_iterate(cfg: Config) -> dict[str, Any]:
     manifest = RunManifest(run_dir, cfg)
     evals = manifest.data["evals"]
     if "0" not in evals:
-        evals["0"] = {"model": cfg.model.name_or_path, "metrics": _evaluate(cfg, run_dir, "eval-0", None)}
+        t0 = time.perf_counter()
+        metrics = _evaluate(cfg, run_dir, "eval-0", None)
+        evals["0"] = {"model": cfg.model.name_or_path, "metrics": metrics, "seconds": time.perf_counter() - t0}
         manifest.save()
     model_dir: str | None = None  # None: the base model of the config
     previous = None

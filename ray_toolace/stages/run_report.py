@@ -55,7 +55,8 @@ def collect(data: dict[str, Any]) -> dict[str, Any]:
             }
         )
     evals = {k: v["metrics"] for k, v in sorted(data.get("evals", {}).items(), key=lambda kv: int(kv[0]))}
-    return {"rounds": rounds, "evals": evals, "status": data.get("status"), "stop_reason": data.get("stop_reason")}
+    base_eval_s = data.get("evals", {}).get("0", {}).get("seconds")
+    return {"rounds": rounds, "evals": evals, "base_eval_seconds": base_eval_s, "status": data.get("status"), "stop_reason": data.get("stop_reason")}
 
 
 def _plots(rep: dict[str, Any]) -> dict[str, bytes]:
@@ -114,6 +115,13 @@ def _plots(rep: dict[str, Any]) -> dict[str, bytes]:
     return out
 
 
+CORPUS_PARTS = ("ordinary", "refine_wrong", "refine_right")
+
+
+def _kv(d: dict[str, Any] | None) -> str:
+    return ", ".join(f"{k} {v}" for k, v in d.items()) if d else "-"
+
+
 def markdown(rep: dict[str, Any]) -> str:
     lines = ["# ToolACE-R run report", "", f"Status: {rep['status']}" + (f" ({rep['stop_reason']})" if rep.get("stop_reason") else ""), ""]
     if rep["evals"]:
@@ -141,7 +149,10 @@ def markdown(rep: dict[str, Any]) -> str:
         tps = f"{r['train_tokens_per_s']:.0f}" if r["train_tokens_per_s"] else "-"
         secs = ", ".join(f"{k} {v:.0f}" for k, v in r["seconds"].items() if v is not None)
         mpr = f"{r['mean_pass_rate']:.3f}" if r["mean_pass_rate"] is not None else "-"
-        lines.append(f"| {r['round']} | {mpr} | {r['buckets'] or '-'} | {r['moved'] or '-'} | {r['corpus'] or '-'} | {loss} | {tps} | {secs} |")
+        corpus = {k: v for k, v in (r["corpus"] or {}).items() if k in CORPUS_PARTS}
+        lines.append(f"| {r['round']} | {mpr} | {_kv(r['buckets'])} | {_kv(r['moved'])} | {_kv(corpus)} | {loss} | {tps} | {secs} |")
+    if rep.get("base_eval_seconds") is not None:
+        lines += ["", f"The base model's evaluation took {rep['base_eval_seconds']:.0f} s."]
     lines += ["", "![pass-rate histograms](pass_rate_hist.png)", "![buckets](buckets.png)", "![training loss](train_loss.png)",
               "![evaluation accuracy](eval_accuracy.png)", ""]
     return "\n".join(lines)

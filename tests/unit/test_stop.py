@@ -20,6 +20,9 @@ def test_after_evaluation():
     # without a held-out split the loop runs to max_rounds
     assert stop_reason("evaluated", 0, 50, 50, None, None, max_rounds=1) == "max_rounds"
     assert stop_reason("evaluated", 0, 50, 50, None, None, max_rounds=2) is None
+    # min_gain None: accuracy never stops the loop (held-out sets too small to decide on)
+    assert stop_reason("evaluated", 0, 50, 50, 0.0, 0.0, max_rounds=2, min_gain=None) is None
+    assert stop_reason("evaluated", 1, 50, 50, 0.3, 0.1, max_rounds=2, min_gain=None) == "max_rounds"
 
 
 def test_unknown_phase():
