@@ -44,6 +44,9 @@ class EngineConfig(_Section):
     use_gpu: bool | None = None  # None: use GPUs when the cluster has them
     # skip graph compilation: starts in seconds instead of minutes on CPU, generates slower
     enforce_eager: bool = False
+    # a round's LoRA adapter merged into a whole model before probing/evaluating/serving it;
+    # None: merge when engines run on CPU (vLLM's CPU LoRA path is slow), LoRARequest on GPUs
+    merge_lora: bool | None = None
 
 
 class SamplingConfig(_Section):

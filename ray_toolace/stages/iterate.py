@@ -33,7 +33,7 @@ from ray_toolace.config import Config
 from ray_toolace.core.corpus import build_corpus, to_jsonl
 from ray_toolace.core.selection import Decision, Selection, select
 from ray_toolace.core.stop import stop_reason
-from ray_toolace.stages.probe import eval_config, run_probe
+from ray_toolace.stages.probe import engines_on_gpu, eval_config, run_probe
 from ray_toolace.stages.train_round import run_train_round
 
 log = logging.getLogger("ray_toolace.iterate")
@@ -79,13 +79,20 @@ class RunManifest:
 
 
 def model_config(cfg: Config, model_dir: str | None) -> Config:
-    """The config with the model of a round: a whole folder, or base + LoRA adapter."""
+    """The config with the model of a round: a whole folder, or base + LoRA adapter (merged into
+    a whole folder first where `engine.merge_lora` says so, see model/merge.py)."""
     c = cfg.model_copy(deep=True)
     if model_dir is None:
         return c
     from ray_toolace.train.model import adapter_base
 
     base = adapter_base(model_dir)
+    if base and (cfg.engine.merge_lora if cfg.engine.merge_lora is not None else not engines_on_gpu(cfg)):
+        from ray_toolace.model.merge import merge_adapter
+
+        merged = merge_adapter(model_dir)
+        if merged:
+            base, model_dir = None, merged
     if base:
         c.model.name_or_path, c.model.lora_adapter = base, model_dir
     else:

@@ -94,6 +94,11 @@ class ProbeWorker:
             result["engine_start_seconds"] = self.start_seconds if i == 0 else 0.0
             out.append(result)
         self.start_seconds = 0.0
+        seconds = time.perf_counter() - start
+        tokens = sum(r["completion_tokens"] for r in out)
+        print(f"[probe] {len(rows)} samples x {cfg.sampling.k} answers"
+              f"{' + refinement' if cfg.probe.refine else ''}: {tokens} tokens in {seconds:.1f} s "
+              f"({tokens / seconds if seconds else 0:.0f} tok/s)", flush=True)
         return pa.Table.from_pylist(out, schema=SCHEMA)
 
     def _refine(self, samples: list[Sample], first: dict[int, Any]) -> dict[int, list[Refinement]]:
@@ -121,13 +126,19 @@ def _fingerprint(samples: list[Sample]) -> str:
     return hashlib.sha256("\n".join(s.id for s in samples).encode()).hexdigest()[:16]
 
 
-def _resources(cfg: Config) -> dict[str, float]:
+def engines_on_gpu(cfg: Config) -> bool:
+    """Whether vLLM engines get GPUs: `engine.use_gpu`, or (None) whether the cluster has any."""
     import ray
 
-    use_gpu = cfg.engine.use_gpu
-    if use_gpu is None:
-        use_gpu = ray.cluster_resources().get("GPU", 0) > 0
-    if use_gpu:
+    if cfg.engine.use_gpu is not None:
+        return cfg.engine.use_gpu
+    if not ray.is_initialized():
+        ray.init(logging_level=logging.WARNING)
+    return ray.cluster_resources().get("GPU", 0) > 0
+
+
+def _resources(cfg: Config) -> dict[str, float]:
+    if engines_on_gpu(cfg):
         return {"num_gpus": float(cfg.engine.tensor_parallel_size), "num_cpus": cfg.engine.cpus_per_engine}
     return {"num_cpus": cfg.engine.cpus_per_engine}
 
@@ -186,12 +197,15 @@ def run_probe(cfg: Config, model_path: str | None = None) -> dict[str, Any]:
             **_resources(cfg),
         )
         collected: dict[int, list[dict[str, Any]]] = {n: [] for n in pending}
+        written = 0
         for batch in results.iter_batches(batch_format="pyarrow", batch_size=None):
             for row in batch.to_pylist():
                 collected[row["shard"]].append(row)
                 if len(collected[row["shard"]]) == len(shards[row["shard"]]):
                     n = row["shard"]
                     manifest.write_shard(n, pa.Table.from_pylist(collected.pop(n), schema=SCHEMA))
+                    written += 1
+                    log.info("shard %d written: %d/%d shards of this run done, %.0f s", n, written, len(pending), time.perf_counter() - t1)
     probe_seconds = time.perf_counter() - t1
 
     table = manifest.read_all(SCHEMA)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -182,13 +181,6 @@ def build_optimizer(model, cfg):
     return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
-def _say(line: str) -> None:
-    # a progress line to the worker's stdout, which Ray forwards to the driver once; Ray Train
-    # patches print() to tee into its logger as well, which showed every line twice
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
-
-
 def train_loop_per_worker(config: dict[str, Any]) -> None:
     import ray
     import ray.train
@@ -231,10 +223,11 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
     hold_after = config.get("hold_after_step")
     model.train()
     if rank == 0:
-        _say(
+        print(
             f"[train] {len(seqs)} sequences ({dropped} over {cfg.max_seq_len} tokens dropped), "
             f"{micro.per_epoch} micro-batches per rank per epoch, {total_steps} steps, {runner.precision}, "
-            f"{'resuming after step ' + str(resumed_from) if resumed_from else 'from the start'}"
+            f"{'resuming after step ' + str(resumed_from) if resumed_from else 'from the start'}",
+            flush=True,
         )
     for step in range(resumed_from, total_steps):
         lr = lr_at(step, total_steps, warmup, cfg.lr)
@@ -246,9 +239,10 @@ def train_loop_per_worker(config: dict[str, Any]) -> None:
         state["train_seconds"] += out["seconds"]
         state["step"] = done
         if rank == 0 and (done % cfg.log_every_steps == 0 or done in (1, total_steps)):
-            _say(
+            print(
                 f"[train] step {done}/{total_steps} loss {out['loss']:.4f} lr {lr:.2e} "
-                f"real tok/s {out['real_tokens'] / out['seconds']:.0f} (with padding {out['slot_tokens'] / out['seconds']:.0f})"
+                f"real tok/s {out['real_tokens'] / out['seconds']:.0f} (with padding {out['slot_tokens'] / out['seconds']:.0f})",
+                flush=True,
             )
         if done % cfg.checkpoint_every_steps == 0 and done < total_steps:
             with tempfile.TemporaryDirectory() as tmp:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
-from conftest import job_env, run_job
+from conftest import BIN, ROOT, job_env, run_job
 from ray_toolace.core.formats import bfcl
 
 
@@ -34,8 +35,11 @@ def test_iterate_rounds_stop_resume_and_report(ray_cluster, tiny_model_dir, tmp_
     probe_table = run / "round-0" / "probe" / "table.parquet"
     mtime = probe_table.stat().st_mtime_ns
 
-    done = run_job(iterate_args(run, tiny_model_dir, data), job_env(RAY_ADDRESS=address))
-    assert done.returncode == 0, done.stderr[-3000:]
+    # the resumed run goes the way users submit rounds: `ray job submit` to the cluster's dashboard
+    submit = [str(BIN / "ray"), "job", "submit", "--address", ray_cluster[1], "--working-dir", str(ROOT), "--",
+              "python", *iterate_args(run, tiny_model_dir, data)]
+    done = subprocess.run(submit, cwd=ROOT, env=job_env(), capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0 and "succeeded" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
     data_after = json.loads((run / "run.json").read_text())
     assert data_after["resumed"] == 1 and data_after["status"] == "done"
     # finished stages were not redone

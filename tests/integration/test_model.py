@@ -357,3 +357,35 @@ def _serve_request(request_file: str) -> None:
 if __name__ == "__main__":
     os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
     _serve_request(sys.argv[1])
+
+
+def test_lora_adapter_merged_for_cpu_engines_matches_the_adapter(tiny_model_dir, tiny_lora_dir):
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from ray_toolace.config import Config
+    from ray_toolace.model.merge import merge_adapter, merged_path
+    from ray_toolace.stages.iterate import model_config
+
+    cfg = Config()
+    cfg.engine.merge_lora = False
+    kept = model_config(cfg, str(tiny_lora_dir))  # GPUs (or merge_lora false): base + LoRARequest
+    assert kept.model.name_or_path == str(tiny_model_dir) and kept.model.lora_adapter == str(tiny_lora_dir)
+
+    cfg.engine.merge_lora = True
+    merged = model_config(cfg, str(tiny_lora_dir))
+    assert merged.model.name_or_path == merged_path(str(tiny_lora_dir)) and merged.model.lora_adapter is None
+    stamp = (Path(merged.model.name_or_path) / "config.json").stat().st_mtime_ns
+    assert merge_adapter(str(tiny_lora_dir)) == merged.model.name_or_path  # written once, then reused
+    assert (Path(merged.model.name_or_path) / "config.json").stat().st_mtime_ns == stamp
+
+    ids = torch.tensor([AutoTokenizer.from_pretrained(merged.model.name_or_path)("Weather in Paris?").input_ids])
+    with torch.no_grad():
+        want = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_model_dir), tiny_lora_dir)(ids).logits
+        got = AutoModelForCausalLM.from_pretrained(merged.model.name_or_path)(ids).logits
+        base = AutoModelForCausalLM.from_pretrained(tiny_model_dir)(ids).logits
+    assert torch.allclose(got, want, atol=1e-4)
+    assert not torch.allclose(got, base, atol=1e-2)  # the adapter is really in the weights
+    with pytest.raises(ValueError):
+        merge_adapter(str(tiny_model_dir))  # a whole model is no adapter
