@@ -87,6 +87,12 @@ def filesystem(uri: str) -> tuple[pafs.FileSystem, str]:
     return pafs.LocalFileSystem(), os.path.abspath(uri)
 
 
+def absolute(uri: str) -> str:
+    """An s3:// URI as it is; a local path made absolute (Ray workers may run in other folders)."""
+    uri = str(uri)
+    return uri if is_s3(uri) else os.path.abspath(os.path.expanduser(uri))
+
+
 def join(base: str, *parts: str) -> str:
     base = str(base)
     if is_s3(base):

@@ -27,7 +27,9 @@ def resolve_model(name_or_path: str, cache_dir: str | os.PathLike[str] | None = 
         return str(prepare_default_model(cache_dir))
     path = Path(name_or_path).expanduser()
     if path.is_dir():
-        return str(path) if name_or_path.startswith("~") else name_or_path  # loaders do not expand ~
+        # absolute: Ray Train workers run in their trial folder, where a relative path is taken
+        # for a hub id (loaders do not expand ~ either)
+        return os.path.abspath(path)
     if path.is_absolute() or name_or_path.startswith((".", "~")):
         raise FileNotFoundError(f"model folder {name_or_path!r} does not exist")
     return name_or_path

@@ -134,7 +134,8 @@ def run_iterate(cfg: Config) -> dict[str, Any]:
     """Run (or resume) rounds until a stop rule fires; returns run.json's data."""
     from ray_toolace.stages.run_report import write_run_report
 
-    run_dir = cfg.run_dir
+    cfg = cfg.model_copy(deep=True)
+    cfg.run_dir = run_dir = storage.absolute(cfg.run_dir)  # every path the run records is absolute
     manifest = RunManifest(run_dir, cfg)
     evals = manifest.data["evals"]
     if "0" not in evals:

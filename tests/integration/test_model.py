@@ -266,6 +266,14 @@ def test_resolve_model(prepared, tmp_path):
     assert resolve_model(DEFAULT_MODEL, cache_dir=root) == str(folder)
     assert resolve_model("SmolLM2-135M".upper(), cache_dir=root) == str(folder)
     assert resolve_model(str(tmp_path)) == str(tmp_path)
+    # a relative folder comes back absolute: Ray Train workers do not run in the driver's folder
+    (tmp_path / "rel").mkdir()
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert resolve_model("rel") == resolve_model("./rel") == str(tmp_path / "rel")
+    finally:
+        os.chdir(cwd)
     assert resolve_model("HuggingFaceTB/SmolLM2-360M-Instruct") == "HuggingFaceTB/SmolLM2-360M-Instruct"
     with pytest.raises(FileNotFoundError):
         resolve_model(str(tmp_path / "missing"))
