@@ -51,8 +51,10 @@ def file_stats(spec: str, tokenizer: str | None = None, fmt: str = "pythonic") -
         from ray_toolace.model.resolve import resolve_model
 
         tok = AutoTokenizer.from_pretrained(resolve_model(tokenizer))
+        # rendered to text, then encoded, as the engine counts a prompt (apply_chat_template's
+        # tokenize=True returns an encoding dict in recent transformers, not a list of ids)
         lengths = [
-            len(tok.apply_chat_template(chat_messages(s.tools, s.messages, fmt), tokenize=True, add_generation_prompt=True))
+            len(tok.encode(tok.apply_chat_template(chat_messages(s.tools, s.messages, fmt), tokenize=False, add_generation_prompt=True), add_special_tokens=False))
             for s in samples
         ]
         lines.append(f"prompt tokens ({tokenizer}, {fmt} prompt): {_spread(lengths)}")
