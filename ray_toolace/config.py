@@ -42,8 +42,9 @@ class EngineConfig(_Section):
     max_lora_rank: int = Field(16, ge=1)
     seed: int = 0  # the engine's seed; per-request seeds crash vLLM's CPU build
     use_gpu: bool | None = None  # None: use GPUs when the cluster has them
-    # skip graph compilation: starts in seconds instead of minutes on CPU, generates slower
-    enforce_eager: bool = False
+    # skip torch.compile and CUDA graphs. None: eager on CPU, where compiling added 60-110 s to
+    # every engine start and no measurable speed (benchmarks/bench_probe.py), compiled on GPUs
+    enforce_eager: bool | None = None
     # a round's LoRA adapter merged into a whole model before probing/evaluating/serving it;
     # None: merge when engines run on CPU (vLLM's CPU LoRA path is slow), LoRARequest on GPUs
     merge_lora: bool | None = None

@@ -50,7 +50,7 @@ def engine_kwargs(model_path: str, model: ModelConfig, engine: EngineConfig, lor
         seed=engine.seed,  # seeded once here: per-request seeds crash the CPU build
         tensor_parallel_size=engine.tensor_parallel_size,
         max_num_seqs=engine.max_num_seqs,
-        enforce_eager=engine.enforce_eager,
+        enforce_eager=engine.enforce_eager if engine.enforce_eager is not None else not use_gpu,
     )
     if use_gpu:
         kwargs["gpu_memory_utilization"] = engine.gpu_memory_utilization

@@ -58,3 +58,16 @@ def test_every_shipped_config_loads():
 def test_k_above_one_needs_sampling():
     with pytest.raises(ConfigError, match="sampling.k > 1 needs"):
         load_config(None, ["sampling.k=4", "sampling.temperature=0"])
+
+
+def test_engines_run_eager_on_cpu_and_compiled_on_gpu_unless_told():
+    from ray_toolace.engine.vllm_engine import engine_kwargs
+
+    def eager(overrides: list[str], use_gpu: bool) -> bool:
+        cfg = load_config(None, ["model.dtype=float32", *overrides])
+        return engine_kwargs("/m", cfg.model, cfg.engine, None, use_gpu)["enforce_eager"]
+
+    assert eager([], use_gpu=False) is True
+    assert eager([], use_gpu=True) is False
+    assert eager(["engine.enforce_eager=false"], use_gpu=False) is False
+    assert eager(["engine.enforce_eager=true"], use_gpu=True) is True
