@@ -49,17 +49,25 @@ def load_records(source: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [json.loads(line) for line in storage.read_text(source).splitlines() if line.strip()]
 
 
+def recorded_step(snapshot_uri: str) -> int:
+    """The newest step checkpoint Ray Train's controller has recorded in its snapshot file (0: none).
+    A checkpoint a worker reported counts only from then: a worker dying before the controller
+    polls it takes the checkpoint with it."""
+    if not storage.exists(snapshot_uri):
+        return 0
+    return max(map(int, re.findall(r"step-(\d{6})", storage.read_text(snapshot_uri))), default=0)
+
+
 def _watch_for_crash(snapshot_uri: str, after_step: int) -> None:
     """Exit this process, like a SIGKILL, once Ray Train has recorded a checkpoint at or past
     `after_step`."""
 
     def watch() -> None:
         while True:
-            if storage.exists(snapshot_uri):
-                steps = [int(s) for s in re.findall(r"step-(\d{6})", storage.read_text(snapshot_uri))]
-                if steps and max(steps) >= after_step:
-                    log.warning("fault injection: killing the driver after checkpoint step %d", max(steps))
-                    os._exit(137)
+            step = recorded_step(snapshot_uri)
+            if step >= after_step:
+                log.warning("fault injection: killing the driver after checkpoint step %d", step)
+                os._exit(137)
             time.sleep(0.2)
 
     threading.Thread(target=watch, daemon=True).start()

@@ -29,7 +29,7 @@ from conftest import BIN, ROOT, job_env, wait_for
 from ray_toolace.core.corpus import ordinary_records, to_jsonl
 from ray_toolace.core.formats import bfcl
 from ray_toolace.core.types import Sample
-from ray_toolace.stages.train_round import SNAPSHOT
+from ray_toolace.stages.train_round import SNAPSHOT, recorded_step
 from test_train_round import CITIES, TOOL, train_args
 
 
@@ -153,13 +153,8 @@ def test_training_survives_a_worker_being_killed(ray_cluster, tiny_model_dir, tr
     # kill once Ray Train's controller has recorded a checkpoint (its snapshot file) and at least
     # one step beyond it: a checkpoint a worker reported but the controller has not yet polled
     # dies with the worker, and on a fast machine the kill can land in that window
-    snapshot = out / "round-0" / SNAPSHOT
-
-    def recorded() -> int:
-        found = re.findall(r"step-(\d{6})", snapshot.read_text()) if snapshot.exists() else []
-        return max(map(int, found), default=0)
-
-    wait_for(lambda: recorded() >= 2 and any(s > recorded() for _, s in steps()), timeout=400, interval=0.1)
+    snapshot = str(out / "round-0" / SNAPSHOT)
+    wait_for(lambda: (r := recorded_step(snapshot)) >= 2 and any(s > r for _, s in steps()), timeout=400, interval=0.1)
     killed_at = time.monotonic()
     reached = max(s for _, s in steps())
     pid = kill_one(dashboard, "TrainWorker")
