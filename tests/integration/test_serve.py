@@ -272,14 +272,23 @@ def test_metrics_reach_prometheus(serve_cluster, endpoint):
     where = subprocess.run([str(BIN / "python"), "-c", code], env=job_env(RAY_ADDRESS=serve_cluster[0]),
                            capture_output=True, text=True, timeout=120, check=True).stdout.split()[-1]
     url = f"http://{where}/metrics"
+    # this test's own answered request and refused one: it needs no other test to have run first
+    assert post(endpoint, "/v1/chat/completions", {"messages": ASK, "max_tokens": 4}).status_code == 200
+    assert post(endpoint, "/v1/chat/completions", {"messages": ASK}, key="wrong-key").status_code == 401
+    wanted = ['ray_toolace_serve_requests_total{', 'status="401"'] + [
+        f"ray_toolace_serve_{name}" for name in ("latency_seconds_bucket", "model_calls_bucket", "stop_reasons_total", "errors_total")]
+    last = {"text": ""}
 
     def scraped():
-        text = urllib.request.urlopen(url, timeout=10).read().decode()
-        return text if 'ray_toolace_serve_requests_total{' in text and 'status="401"' in text else None
+        # each instrument is exported on the recorder's own period, so one may show up a cycle after another
+        last["text"] = urllib.request.urlopen(url, timeout=10).read().decode()
+        return all(w in last["text"] for w in wanted) or None
 
-    text = wait_for(scraped, timeout=180, interval=2)
-    for name in ("latency_seconds_bucket", "model_calls_bucket", "stop_reasons_total", "errors_total"):
-        assert f"ray_toolace_serve_{name}" in text
+    try:
+        wait_for(scraped, timeout=180, interval=2)
+    except TimeoutError:
+        missing = [w for w in wanted if w not in last["text"]]
+        raise AssertionError(f"not exported after 180 s: {missing}") from None
 
 
 def test_the_key_is_in_no_log(serve_cluster, endpoint):
