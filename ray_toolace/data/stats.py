@@ -48,15 +48,12 @@ def file_stats(spec: str, tokenizer: str | None = None, fmt: str = "pythonic") -
     if tokenizer:
         from transformers import AutoTokenizer
 
+        from ray_toolace.engine.prompt import prompt_token_ids, render_prompt
         from ray_toolace.model.resolve import resolve_model
 
         tok = AutoTokenizer.from_pretrained(resolve_model(tokenizer))
-        # rendered to text, then encoded, as the engine counts a prompt (apply_chat_template's
-        # tokenize=True returns an encoding dict in recent transformers, not a list of ids)
-        lengths = [
-            len(tok.encode(tok.apply_chat_template(chat_messages(s.tools, s.messages, fmt), tokenize=False, add_generation_prompt=True), add_special_tokens=False))
-            for s in samples
-        ]
+        # counted as the engines count a prompt
+        lengths = [len(prompt_token_ids(tok, render_prompt(tok, chat_messages(s.tools, s.messages, fmt)))) for s in samples]
         lines.append(f"prompt tokens ({tokenizer}, {fmt} prompt): {_spread(lengths)}")
     if result.rejects:
         lines += ["", "rejected rows (first 10):"]

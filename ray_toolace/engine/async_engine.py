@@ -18,6 +18,7 @@ import uuid
 from typing import Any
 
 from ray_toolace.config import EngineConfig, ModelConfig
+from ray_toolace.engine.prompt import prompt_token_ids, render_prompt
 from ray_toolace.engine.vllm_engine import configure_cpu_env, engine_kwargs
 
 
@@ -58,9 +59,9 @@ class AsyncEngine:
         self._prefix = uuid.uuid4().hex[:8]  # request ids stay unique across replicas' logs
 
     def prompt_ids(self, messages: list[dict[str, Any]]) -> tuple[str, list[int]]:
-        """The chat-templated prompt and its tokens (the template already holds special tokens)."""
-        text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        return text, self.tokenizer.encode(text, add_special_tokens=False)
+        """The chat-templated prompt and its tokens."""
+        text = render_prompt(self.tokenizer, messages)
+        return text, prompt_token_ids(self.tokenizer, text)
 
     async def generate(
         self,

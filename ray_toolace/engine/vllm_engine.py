@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ray_toolace.config import EngineConfig, ModelConfig
+from ray_toolace.engine.prompt import prompt_token_ids, render_prompt
 
 
 @dataclass(frozen=True)
@@ -91,11 +92,10 @@ class Engine:
             self._lora = LoRARequest("round-adapter", 1, lora_path)
 
     def render(self, messages: list[dict[str, Any]]) -> str:
-        """The prompt text through the model's own chat template (tools are in the messages)."""
-        return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return render_prompt(self.tokenizer, messages)
 
     def count_tokens(self, prompt: str) -> int:
-        return len(self.tokenizer.encode(prompt, add_special_tokens=False))
+        return len(prompt_token_ids(self.tokenizer, prompt))
 
     def fits(self, prompt_tokens: int, max_tokens: int) -> bool:
         return prompt_tokens + max_tokens <= self.max_model_len
