@@ -16,19 +16,18 @@ runtime envs, key included, to its log.
 import os
 import sys
 
-import ray
 from _args import parse
 
+from ray_toolace.logs import console_error
 from ray_toolace.serve.app import APP_NAME, model_ids
 from ray_toolace.serve.deploy import deploy
 
 if __name__ == "__main__":
-    cfg = parse(__doc__.splitlines()[0])
-    ray.init(address=os.environ.get("RAY_ADDRESS", "auto"))
+    cfg = parse(__doc__.splitlines()[0], ray_address=os.environ.get("RAY_ADDRESS", "auto"))
     try:
         url = deploy(cfg)
     except TimeoutError as e:
-        print(f"deploy failed: {e}", file=sys.stderr)
+        console_error(f"deploy failed: {e}")
         sys.exit(1)
     base, adapter = model_ids(cfg)
     print(f"application {APP_NAME!r} serving {adapter or base} at {url}/v1 (stop: serve shutdown -y)")

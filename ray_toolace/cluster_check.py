@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from ray_toolace.config import Config
+from ray_toolace.engine.placement import gets_gpus
 
 Bundle = dict[str, float]
 
@@ -78,7 +79,7 @@ def worker_types(prepared: dict[str, Any]) -> list[NodeType]:
 def requests(cfg: Config, gpu: bool = True) -> list[Request]:
     """The resource bundles each stage of `cfg` asks Ray for; `gpu` as on a GPU cluster."""
     e = cfg.engine
-    engine_gpu = gpu if e.use_gpu is None else e.use_gpu  # the stages' own rule: None = use GPUs if present
+    engine_gpu = gets_gpus(e.use_gpu, gpu)  # the stages' own rule: None = use GPUs if present
     engine: Bundle = {"CPU": e.cpus_per_engine, **({"GPU": float(e.tensor_parallel_size)} if engine_gpu else {})}
     worker: Bundle = {"CPU": 1.0, **({"GPU": 1.0} if gpu or cfg.train.use_gpu else {})}
     return [

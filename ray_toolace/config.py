@@ -4,7 +4,7 @@
 
 Unknown keys and wrong types fail at once with a message naming the field
 (`probe.k: Input should be greater than or equal to 1`). Defaults marked *(ours)* in
-METHOD.md are this project's choices, not the paper's.
+docs/method.md are this project's choices, not the paper's.
 """
 
 from __future__ import annotations
@@ -74,7 +74,9 @@ class DataConfig(_Section):
     train: list[str] = ["bundled:train"]
     eval: list[str] = ["bundled:heldout", "bfcl:simple,multiple,parallel,parallel_multiple,irrelevance"]
     limit: int | None = Field(None, ge=1)  # at most this many samples per input (quick runs)
-    eval_limit: int | None = Field(None, ge=1)  # at most this many per evaluation category
+    # at most this many per category of every evaluation input, a seeded draw (core/draw.py)
+    eval_limit: int | None = Field(None, ge=1)
+    seed: int = 0  # the evaluation draw
 
 
 class ProbeConfig(_Section):
@@ -86,12 +88,20 @@ class ProbeConfig(_Section):
 
 class RefineConfig(_Section):
     max_refinements: int = Field(3, ge=0)  # N_max (ours)
+    # adaptive: stop when an answer repeats (docs/method.md §5); fixed: always max_refinements
+    schedule: Literal["adaptive", "fixed"] = "adaptive"
 
 
 class SelectConfig(_Section):
     hi: float = Field(1.0, ge=0, le=1)  # pass rate >= hi: mastered (ours)
     lo: float = Field(0.0, ge=0, le=1)  # pass rate <= lo: too hard (ours)
-    too_hard: Literal["train", "defer"] = "train"
+    # too-hard samples: train on them, defer them a round, or keep every sample ever selected
+    # (the paper leaves this open; "train" is ours, see core/selection.py)
+    too_hard: Literal["train", "defer", "cumulative"] = "train"
+    # share of a round's ordinary training set replayed from mastered samples, spread over
+    # their categories (ours: keeps clean declines in the data, so irrelevance does not collapse)
+    replay_share: float = Field(0.2, ge=0, lt=1)
+    seed: int = 0  # the replay draw
 
     @model_validator(mode="after")
     def _ordered(self) -> "SelectConfig":
@@ -103,6 +113,10 @@ class SelectConfig(_Section):
 class CorpusConfig(_Section):
     wrong_to_right: float = Field(1.0, gt=0)  # refinement samples from wrong : right answers (ours)
     refine_to_ordinary: float = Field(0.5, ge=0)  # refinement : ordinary samples (ours, 1:2)
+    # share of refinement records from samples that want no call; None: their share of the pool
+    no_call_share: float | None = Field(None, ge=0, le=1)
+    # gold "keep it" records where the model has too few right answers of its own (ours)
+    keep_from_gold: bool = True
     seed: int = 0
 
 
@@ -136,6 +150,9 @@ class TrainConfig(_Section):
 
 class IterateConfig(_Section):
     max_rounds: int = Field(3, ge=1)  # ours
+    # stop when fewer than this share of the pool entered or left the selected set since the
+    # previous round (ours); 0: only "nothing left to learn" and the other rules stop the loop
+    min_change: float = Field(0.05, ge=0, le=1)
     # stop when held-out accuracy improves by no more than this; null: never stop on accuracy
     # (for held-out sets too small to decide on)
     min_gain: float | None = 0.0
@@ -158,6 +175,14 @@ class ServeConfig(_Section):
     max_ongoing_requests: int = Field(64, ge=1)  # per engine replica; more wait in Serve's queue
 
 
+class DemoConfig(_Section):
+    # jobs/demo.py's endpoint step: held-out questions asked through the OpenAI SDK, a seeded
+    # draw spread over their categories (irrelevance included), never picked by their answers
+    questions: int = Field(8, ge=1)
+    seed: int = 0
+    input: str = "bundled:heldout"  # where they are drawn from: any input data.eval accepts
+
+
 class Config(_Section):
     run_dir: str = "runs/default"  # local path or s3://bucket/prefix
     model: ModelConfig = ModelConfig()
@@ -172,6 +197,7 @@ class Config(_Section):
     train: TrainConfig = TrainConfig()
     iterate: IterateConfig = IterateConfig()
     serve: ServeConfig = ServeConfig()
+    demo: DemoConfig = DemoConfig()
 
 
 class ConfigError(ValueError):

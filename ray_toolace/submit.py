@@ -195,7 +195,10 @@ def _run_lines(uri: str, r: dict[str, Any]) -> list[str]:
             if name == "probe" and "summary" in res:
                 text += f" (mean pass rate {_num(res['summary'].get('mean_pass_rate'))})"
             elif name == "select" and "selected" in res:
-                text += f" (selected {res['selected']}, new {res.get('new_selected', '?')})"
+                text += f" (selected {res['selected']}, new {res.get('new_selected', '?')}"
+                if "change_share" in res:
+                    text += f", {100 * res['change_share']:.0f}% of the pool moved"
+                text += ")"
             elif name == "train" and "loss" in res:
                 loss = res["loss"]
                 text += f" (loss {_num(loss[-1] if isinstance(loss, list) and loss else loss)})"

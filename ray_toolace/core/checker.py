@@ -1,4 +1,4 @@
-"""Decide whether an answer is right, the way BFCL's AST checker does (METHOD.md §2).
+"""Decide whether an answer is right, the way BFCL's AST checker does (docs/method.md §2).
 
 `check(tools, calls, ground_truth, category)` takes parsed calls; `check_text` parses first.
 Every failing verdict names an error type:

@@ -2,7 +2,12 @@
 
 One row per sample: its k answers, each answer's verdict, the pass rate and pass@k (METHOD.md
 §3), and token counts. In evaluation with refinement, a row also holds the verdict after each
-refinement step, so accuracy can be reported step by step.
+refinement step (`refine_valid`, step 0 = the first answer), the model calls and the stop
+reason, so accuracy can be reported step by step and per category.
+
+Tokens: `prompt_tokens` / `completion_tokens` count the first call (the k answers share one
+prompt), `refine_prompt_tokens` / `refine_completion_tokens` the refinement calls; a sample's
+total is their sum (`sample_tokens`).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from typing import Any
 
 from ray_toolace.core.checker import check_answer
 from ray_toolace.core.parsers.base import AnswerParser
-from ray_toolace.core.refine import Refinement
+from ray_toolace.core.refine import RefineLoop
 from ray_toolace.core.scoring import category_scores, error_counts, format_table, overall, pass_at_k, pass_rate
 from ray_toolace.core.types import Sample, Verdict
 
@@ -33,9 +38,9 @@ def probe_row(
     prompt_tokens: int,
     completion_tokens: int,
     shard: int,
-    refinements: list[Refinement] | None = None,
+    refinement: RefineLoop | None = None,
 ) -> dict[str, Any]:
-    """The table row for one answered sample."""
+    """The table row for one answered sample; `refinement` is the first answer's loop (evaluation)."""
     verdicts = [verdict_of(sample, a, parser) for a in answers]
     valid = [v.valid for v in verdicts]
     row = base_row(sample, shard, STATUS_OK)
@@ -48,15 +53,16 @@ def probe_row(
         prompt_tokens=prompt_tokens,
         completion_tokens=completion_tokens,
     )
-    if refinements:
+    if refinement is not None:
         # verdict after each step of the first answer's refinement (a stopped loop keeps its answer)
-        r = refinements[0]
-        step_valid = [verdict_of(sample, s.text, parser).valid for s in r.steps]
+        r = refinement.refinement
         row.update(
-            refine_valid=step_valid,
-            model_calls=r.model_calls,
+            refine_valid=[verdict_of(sample, s.text, parser).valid for s in r.steps],
+            model_calls=refinement.model_calls,
             stop_reason=r.stop_reason or "",
-            refine_trace=json.dumps(r.trace(), ensure_ascii=False, default=repr),
+            refine_trace=json.dumps(refinement.trace(), ensure_ascii=False, default=repr),
+            refine_prompt_tokens=refinement.refine_prompt_tokens,
+            refine_completion_tokens=refinement.refine_completion_tokens,
         )
     return row
 
@@ -80,6 +86,8 @@ def base_row(sample: Sample, shard: int, status: str) -> dict[str, Any]:
         "model_calls": 0,
         "stop_reason": "",
         "refine_trace": "",
+        "refine_prompt_tokens": 0,
+        "refine_completion_tokens": 0,
     }
 
 
@@ -120,6 +128,8 @@ def summarize(rows: list[dict[str, Any]], rejects: int = 0) -> dict[str, Any]:
         "errors": error_counts(e for r in answered for e in r["error_types"]),
         "prompt_tokens": sum(r["prompt_tokens"] for r in rows),
         "completion_tokens": sum(r["completion_tokens"] for r in answered),
+        "refine_prompt_tokens": sum(r.get("refine_prompt_tokens") or 0 for r in answered),
+        "refine_completion_tokens": sum(r.get("refine_completion_tokens") or 0 for r in answered),
         "sources": dict(Counter(r["source"] for r in rows)),
     }
     refined = [r for r in answered if len(r.get("refine_valid") or [])]
@@ -143,8 +153,33 @@ def summarize(rows: list[dict[str, Any]], rejects: int = 0) -> dict[str, Any]:
     return summary
 
 
+def sample_tokens(row: dict[str, Any]) -> tuple[int, int]:
+    """(prompt, generated) tokens of one sample, its refinement calls included."""
+    return (row["prompt_tokens"] + (row.get("refine_prompt_tokens") or 0),
+            row["completion_tokens"] + (row.get("refine_completion_tokens") or 0))
+
+
+def refinement_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """First answer against the refined one over some refined rows: accuracy, flips, cost."""
+    first = [bool(r["valid"][0]) for r in rows]
+    final = [bool(r["refine_valid"][-1]) for r in rows]
+    tokens = [sample_tokens(r) for r in rows]
+    n = len(rows)
+    return {
+        "n": n,
+        "first_accuracy": sum(first) / n,
+        "refined_accuracy": sum(final) / n,
+        "right_to_wrong": sum(1 for a, b in zip(first, final) if a and not b),
+        "wrong_to_right": sum(1 for a, b in zip(first, final) if b and not a),
+        "mean_model_calls": sum(r["model_calls"] for r in rows) / n,
+        "mean_prompt_tokens": sum(p for p, _ in tokens) / n,
+        "mean_completion_tokens": sum(c for _, c in tokens) / n,
+    }
+
+
 def refinement_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Accuracy after each refinement step (per category and overall) and mean model calls."""
+    """Accuracy after each refinement step (per category and overall), mean model calls, stop
+    reasons, and per category (`by_category`) and over all rows (`all`) the `refinement_figures`."""
     steps = max(len(r["refine_valid"]) for r in rows)
     per_step = []
     for i in range(steps):
@@ -155,6 +190,9 @@ def refinement_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "per_step": per_step,
         "mean_model_calls": sum(r["model_calls"] for r in rows) / len(rows),
         "stop_reasons": dict(Counter(r["stop_reason"] for r in rows)),
+        "by_category": {c: refinement_figures([r for r in rows if r["category"] == c])
+                        for c in sorted({r["category"] for r in rows})},
+        "all": refinement_figures(rows),
     }
 
 

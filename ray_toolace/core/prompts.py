@@ -1,7 +1,7 @@
 """The prompts, as chat messages: the tool-listing system prompt and the refinement prompt.
 
 The system prompt lists the tools as JSON after the sentence ToolACE's data uses, and states the
-output format. The refinement prompt (METHOD.md §4-5) shows the model its previous answer and asks
+output format. The refinement prompt (docs/method.md §4-5) shows the model its previous answer and asks
 it to check that answer against the query and the tools, repeating it unchanged when it is right.
 Chat templates are applied later, by the engine, with the model's own template.
 """
@@ -40,8 +40,10 @@ SYSTEM_HEAD = (
 REFINE_INSTRUCTION = (
     "Review your previous answer above. Check it against my request and the function "
     "definitions: the right functions, every required parameter, correct values and types, "
-    "and no parameters that do not exist. If it is already correct, repeat it exactly. "
-    "Otherwise give the corrected answer. Use the same output format."
+    "and no parameters that do not exist. If none of the functions fits my request, or "
+    "required values are missing, the right answer calls nothing and says so in plain words. "
+    "If your previous answer is already correct, repeat it exactly. Otherwise give the "
+    "corrected answer. Use the same output format."
 )
 
 

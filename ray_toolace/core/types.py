@@ -27,7 +27,7 @@ class ToolCall:
     arguments: dict[str, Any] = field(default_factory=dict)
 
     def canonical(self) -> str:
-        """A text equal for equal calls: sorted keys, literal values (METHOD.md §5)."""
+        """A text equal for equal calls: sorted keys, literal values (docs/method.md §5)."""
         return self.name + json.dumps(self.arguments, sort_keys=True, ensure_ascii=False, default=repr)
 
 

@@ -68,7 +68,7 @@ _PY_TYPES = {
     "array": list, "tuple": list, "dict": dict,
 }  # fmt: skip
 _DUMMY = {"string": "example", "integer": 3, "float": 2.5, "number": 2.5, "boolean": True, "any": "value"}
-# BFCL's string rule (METHOD.md §2), written out here rather than imported from the checker, so
+# BFCL's string rule (docs/method.md §2), written out here rather than imported from the checker, so
 # that the cases do not follow the checker they are meant to test.
 _BFCL_STRIP = re.compile(r"[ ,./\-_*^]")
 

@@ -1,7 +1,8 @@
 """`ray-toolace data stats FILE`: what a data set holds, before any job spends time on it.
 
 Counts by category, tools per sample, turns, prompt length in tokens (our prompt rendered through
-the tokenizer's own chat template) and rejected rows with their reasons. FILE is a JSON-lines
+the tokenizer's own chat template), gold answer length in tokens (what `sampling.max_tokens` must
+leave room for) and rejected rows with their reasons. FILE is a JSON-lines
 file in any supported format, `bundled:train`, or `bfcl:<categories>` / `bfcl:all`.
 """
 
@@ -25,12 +26,13 @@ def _read(spec: str) -> ReadResult:
     return read_jsonl(spec)
 
 
-def _spread(values: list[int]) -> str:
+def _spread(values: list[int], quantiles: tuple[float, ...] = (0.5, 0.95)) -> str:
     if not values:
         return "-"
     ordered = sorted(values)
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return f"mean {mean(values):.1f}, median {pick(0.5)}, p95 {pick(0.95)}, max {ordered[-1]}"
+    parts = [f"mean {mean(values):.1f}"] + [("median" if q == 0.5 else f"p{round(100 * q)}") + f" {pick(q)}" for q in quantiles]
+    return ", ".join(parts + [f"max {ordered[-1]}"])
 
 
 def file_stats(spec: str, tokenizer: str | None = None, fmt: str = "pythonic") -> str:
@@ -48,6 +50,7 @@ def file_stats(spec: str, tokenizer: str | None = None, fmt: str = "pythonic") -
     if tokenizer:
         from transformers import AutoTokenizer
 
+        from ray_toolace.core.corpus import gold_text
         from ray_toolace.engine.prompt import prompt_token_ids, render_prompt
         from ray_toolace.model.resolve import resolve_model
 
@@ -55,6 +58,9 @@ def file_stats(spec: str, tokenizer: str | None = None, fmt: str = "pythonic") -
         # counted as the engines count a prompt
         lengths = [len(prompt_token_ids(tok, render_prompt(tok, chat_messages(s.tools, s.messages, fmt)))) for s in samples]
         lines.append(f"prompt tokens ({tokenizer}, {fmt} prompt): {_spread(lengths)}")
+        # what sampling.max_tokens must leave room for: a cut-off gold answer can never be right
+        answers = [len(tok.encode(gold_text(s, fmt), add_special_tokens=False)) for s in samples if s.expects_call]
+        lines.append(f"gold answer tokens ({fmt}): {_spread(answers, (0.5, 0.9, 0.99))}")
     if result.rejects:
         lines += ["", "rejected rows (first 10):"]
         lines += [f"  line {r.line}: {r.reason}" for r in result.rejects[:10]]

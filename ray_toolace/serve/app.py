@@ -35,7 +35,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ray_toolace.config import Config, load_config
 from ray_toolace.serve import responses
-from ray_toolace.serve.answer import Generation, Plan, PromptTooLong, answer
+from ray_toolace.core.generation import Generation, TooLong
+from ray_toolace.engine.placement import actor_resources, engines_on_gpu
+from ray_toolace.serve.answer import Plan, PromptTooLong, answer
 from ray_toolace.serve.engine import EngineDeployment
 from ray_toolace.serve.metrics import ServeMetrics
 from ray_toolace.serve.protocol import ChatCompletionRequest, Limits, RefineRequest, RequestError, error_body, parse_request
@@ -137,7 +139,7 @@ class Ingress:
             messages=req.turns(),
             mode=mode,
             max_refinements=self.cfg.refine.max_refinements if req.max_refinements is None else req.max_refinements,
-            adaptive=req.refine_schedule == "adaptive",
+            schedule=req.refine_schedule,
             temperature=req.temperature or 0.0,
             max_tokens=req.answer_tokens(self.cfg.sampling.max_tokens),
             previous_answer=[tc.model_dump() for tc in previous] if isinstance(previous, list) else previous,
@@ -148,11 +150,8 @@ class Ingress:
     async def _answer(self, route: str, plan: Plan, req: Any, use_lora: bool):
         top_p = req.top_p or 1.0
 
-        async def generate(messages: list[dict[str, Any]], temperature: float, max_tokens: int) -> Generation:
-            out = await self.engine.generate.remote(messages, temperature, max_tokens, top_p, use_lora)
-            if out.get("error") == "prompt_too_long":
-                raise PromptTooLong(out["message"])
-            return Generation(out["text"], out["prompt_tokens"], out["completion_tokens"], out["finish_reason"])
+        async def generate(messages: list[dict[str, Any]], temperature: float, max_tokens: int) -> Generation | TooLong:
+            return await self.engine.generate.remote(messages, temperature, max_tokens, top_p, use_lora)
 
         timeout = min(self.cfg.serve.request_timeout_s, req.request_timeout_s or float("inf"))
         try:
@@ -220,27 +219,13 @@ class Ingress:
         return JSONResponse({"status": "ok"})
 
 
-def _use_gpu(cfg: Config) -> bool:
-    if cfg.engine.use_gpu is not None:
-        return cfg.engine.use_gpu
-    import ray
-
-    if ray.is_initialized():
-        return ray.cluster_resources().get("GPU", 0) > 0
-    from ray_toolace.engine.vllm_engine import cuda_available
-
-    return cuda_available()
-
-
 def build_app(cfg: Config):
     """The bound Serve application for `cfg` (engine deployment behind the ingress)."""
     api_key = cfg.serve.api_key or os.environ.get(API_KEY_ENV) or None
     # the config travels to the replicas without the key; the key goes to the ingress alone
     safe = cfg.model_copy(update={"serve": cfg.serve.model_copy(update={"api_key": None})})
-    use_gpu = _use_gpu(cfg)
-    actor = {"num_cpus": cfg.engine.cpus_per_engine}
-    if use_gpu:
-        actor["num_gpus"] = float(cfg.engine.tensor_parallel_size)
+    # `serve run` calls this before it connects to Ray: never start a cluster of our own here
+    use_gpu = engines_on_gpu(cfg, connect=False)
     engine = EngineDeployment.options(
         autoscaling_config={
             "min_replicas": cfg.serve.min_replicas,
@@ -249,7 +234,7 @@ def build_app(cfg: Config):
             "target_ongoing_requests": cfg.serve.target_ongoing_requests,
         },
         max_ongoing_requests=cfg.serve.max_ongoing_requests,
-        ray_actor_options=actor,
+        ray_actor_options=actor_resources(cfg.engine, use_gpu),
     ).bind(safe.model_dump_json(), use_gpu)
     # the ingress does no heavy work: no CPU reserved, so it never competes with an engine
     return Ingress.options(ray_actor_options={"num_cpus": 0}).bind(engine, safe.model_dump_json(), api_key)

@@ -19,6 +19,7 @@ from typing import Any
 from ray import serve
 
 from ray_toolace.config import Config
+from ray_toolace.core.generation import Generation, TooLong
 
 log = logging.getLogger("ray.serve")
 
@@ -44,14 +45,9 @@ class EngineDeployment:
 
     async def generate(
         self, messages: list[dict[str, Any]], temperature: float, max_tokens: int, top_p: float = 1.0, use_lora: bool = True
-    ) -> dict[str, Any]:
-        """One answer; a prompt that does not fit comes back as data, not as a remote exception."""
-        from ray_toolace.engine.async_engine import PromptTooLong
-
-        try:
-            return await self.engine.generate(messages, temperature, max_tokens, top_p, use_lora and self.has_lora)
-        except PromptTooLong as e:
-            return {"error": "prompt_too_long", "message": str(e), "prompt_tokens": e.prompt_tokens}
+    ) -> Generation | TooLong:
+        """One answer, or TooLong: a prompt that does not fit comes back as data, not as a remote exception."""
+        return await self.engine.generate(messages, temperature, max_tokens, top_p, use_lora and self.has_lora)
 
     async def ready(self) -> bool:
         """For the ingress's /health: True while the engine answers."""

@@ -20,6 +20,7 @@ from importlib import resources
 from typing import Any
 
 from ray_toolace import storage
+from ray_toolace.core import draw
 from ray_toolace.core.formats import bfcl, read_rows
 from ray_toolace.core.types import Reject, Sample
 
@@ -74,20 +75,27 @@ def _read_files(paths: list[str]) -> Inputs:
     return inputs
 
 
-def read_inputs(specs: list[str], limit: int | None = None) -> Inputs:
-    """Samples and rejects of every input, in order; at most `limit` samples per input."""
+def read_inputs(specs: list[str], limit: int | None = None, per_category: bool = False, seed: int = 0) -> Inputs:
+    """Samples and rejects of every input, in order.
+
+    `limit`: at most that many samples per input, its first ones (training pools); with
+    `per_category`, at most that many per category of every input, a draw seeded with `seed`
+    (evaluation sets: a file's first rows may hold one category only).
+    """
     inputs = Inputs()
     for spec in specs:
         if spec.startswith("bfcl:"):
-            part = bfcl.read_categories(bfcl.categories_of(spec[len("bfcl:") :]), limit=limit)
+            part = bfcl.read_categories(bfcl.categories_of(spec[len("bfcl:") :]), limit=None if per_category else limit)
             got = Inputs(part.samples, part.rejects)
         else:
             path = bundled_path(spec[len("bundled:") :]) if spec.startswith("bundled:") else spec
             if not storage.exists(path):
                 raise FileNotFoundError(f"input not found: {path}")
             got = _read_files([path])
-            if limit is not None:
+            if limit is not None and not per_category:
                 got.samples = got.samples[:limit]
+        if per_category:
+            got.samples = draw.per_category(got.samples, limit, seed, lambda s: s.category)
         inputs.samples.extend(got.samples)
         inputs.rejects.extend(got.rejects)
     # ids key the probe table, selection and resume: a repeated id is set aside, not merged

@@ -16,8 +16,9 @@ Run directory (local or s3://):
 
 Each stage is recorded done in run.json only after its outputs are written, so a re-submitted
 run skips finished stages and resumes the unfinished one (probe and eval by shard, training
-from its last checkpoint). Stops when the selected set stops changing, when held-out accuracy
-stops improving, or at `iterate.max_rounds`.
+from its last checkpoint). Stops when less than `iterate.min_change` of the pool entered or left
+the selected set since the previous round, when nothing is left to learn, when held-out
+accuracy stops improving, or at `iterate.max_rounds`.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from ray_toolace.config import Config
 from ray_toolace.core.corpus import build_corpus, to_jsonl
 from ray_toolace.core.selection import Decision, Selection, select
 from ray_toolace.core.stop import stop_reason
-from ray_toolace.stages.probe import engines_on_gpu, eval_config, run_probe
+from ray_toolace.engine.placement import engines_on_gpu, merges_lora
+from ray_toolace.stages.probe import eval_config, run_probe
 from ray_toolace.stages.train_round import run_train_round
 
 log = logging.getLogger("ray_toolace.iterate")
@@ -87,7 +89,8 @@ def model_config(cfg: Config, model_dir: str | None) -> Config:
     from ray_toolace.train.model import adapter_base
 
     base = adapter_base(model_dir)
-    if base and (cfg.engine.merge_lora if cfg.engine.merge_lora is not None else not engines_on_gpu(cfg)):
+    # engines_on_gpu only when merge_lora leaves it open: it may connect to Ray
+    if base and merges_lora(cfg.engine.merge_lora, cfg.engine.merge_lora is None and engines_on_gpu(cfg)):
         from ray_toolace.model.merge import merge_adapter
 
         merged = merge_adapter(model_dir)
@@ -100,7 +103,8 @@ def model_config(cfg: Config, model_dir: str | None) -> Config:
     return c
 
 
-def _evaluate(cfg: Config, run_dir: str, name: str, model_dir: str | None) -> dict[str, Any]:
+def evaluate_model(cfg: Config, run_dir: str, name: str, model_dir: str | None) -> dict[str, Any]:
+    """Evaluate a round's model (None: the base model) into `<run_dir>/<name>/`; its metrics."""
     c = eval_config(model_config(cfg, model_dir))
     c.run_dir, c.probe.output = run_dir, name
     s = run_probe(c)
@@ -122,7 +126,8 @@ def _eval_metrics(s: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _probe(cfg: Config, run_dir: str, t: int, model_dir: str | None) -> dict[str, Any]:
+def probe_round(cfg: Config, run_dir: str, t: int, model_dir: str | None) -> dict[str, Any]:
+    """Probe the training pool with round t's model into `<run_dir>/round-<t>/probe/`."""
     c = model_config(cfg, model_dir)
     c.run_dir = storage.join(run_dir, f"round-{t}")
     c.probe.split, c.probe.output, c.probe.refine = "train", "probe", False
@@ -140,7 +145,7 @@ def run_iterate(cfg: Config) -> dict[str, Any]:
     evals = manifest.data["evals"]
     if "0" not in evals:
         t0 = time.perf_counter()
-        metrics = _evaluate(cfg, run_dir, "eval-0", None)
+        metrics = evaluate_model(cfg, run_dir, "eval-0", None)
         evals["0"] = {"model": cfg.model.name_or_path, "metrics": metrics, "seconds": time.perf_counter() - t0}
         manifest.save()
     model_dir: str | None = None  # None: the base model of the config
@@ -148,21 +153,20 @@ def run_iterate(cfg: Config) -> dict[str, Any]:
     for t in range(cfg.iterate.max_rounds):
         rnd = manifest.round(t)
         rnd["model"] = model_dir or cfg.model.name_or_path
-        probe = manifest.stage(rnd, "probe", lambda: _probe(cfg, run_dir, t, model_dir))
+        probe = manifest.stage(rnd, "probe", lambda: probe_round(cfg, run_dir, t, model_dir))
         rows = storage.read_parquet(probe["table"]).to_pylist()
 
         def _select() -> dict[str, Any]:
-            sel = select(rows, cfg.select, previous)
-            records = [d.to_row() for d in sel.decisions]
+            sel = select(rows, cfg.select, previous, fmt=cfg.prompt.answer_format)
+            summary = {k: v for k, v in sel.summary().items() if k != "excluded_reasons"}
             uri = storage.join(run_dir, f"round-{t}", "selection.json")
-            storage.write_json(uri, {"counts": sel.counts, "moved": sel.moved, "new_selected": sel.new_selected, "decisions": records})
-            return {"uri": uri, "counts": sel.counts, "moved": sel.moved, "new_selected": sel.new_selected,
-                    "selected": sum(1 for d in sel.decisions if d.kept)}
+            storage.write_json(uri, {**summary, "decisions": sel.rows()})
+            return {"uri": uri, **summary}
 
         selection = manifest.stage(rnd, "select", _select)
         decisions = storage.read_json(selection["uri"])["decisions"]
         previous = decisions
-        reason = stop_reason("selected", t, selection["new_selected"], selection["selected"])
+        reason = stop_reason("selected", t, selection.get("learning", selection["selected"]), selection.get("change_share", 1.0), min_change=cfg.iterate.min_change)
         if reason:
             manifest.data.update(status="done", stop_reason=reason)
             break
@@ -182,14 +186,14 @@ def run_iterate(cfg: Config) -> dict[str, Any]:
         model_dir = train["model_dir"]
         key = str(t + 1)
         if key not in evals:
-            evals[key] = {"model": model_dir, "metrics": manifest.stage(rnd, "eval", lambda: _evaluate(cfg, run_dir, f"eval-{t + 1}", model_dir))}
+            evals[key] = {"model": model_dir, "metrics": manifest.stage(rnd, "eval", lambda: evaluate_model(cfg, run_dir, f"eval-{t + 1}", model_dir))}
             manifest.save()
         write_run_report(run_dir, manifest.data)
         before, after = evals[str(t)]["metrics"].get(HELDOUT_SOURCE), evals[key]["metrics"].get(HELDOUT_SOURCE)
         reason = stop_reason(
-            "evaluated", t, selection["new_selected"], selection["selected"],
+            "evaluated", t, selection.get("learning", selection["selected"]), selection.get("change_share", 1.0),
             before["overall"] if before else None, after["overall"] if after else None,
-            cfg.iterate.max_rounds, cfg.iterate.min_gain,
+            cfg.iterate.max_rounds, cfg.iterate.min_gain, cfg.iterate.min_change,
         )
         if reason:
             manifest.data.update(status="done", stop_reason=reason)

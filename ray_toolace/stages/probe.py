@@ -6,6 +6,10 @@ Wiring: inputs are read and parsed by Ray Data tasks; the pending samples go thr
 `map_batches` over an actor pool of `ProbeWorker`s, each holding one vLLM engine loaded once
 (an actor pool rather than `ray.data.llm`'s processor, because that renders chat templates
 without tools and cannot run the refinement loop, which needs several engine calls per sample).
+A worker drives core's `RefineLoop`s with `run_batch`: one engine call for the batch's first
+answers (k each), then, in evaluation, one per refinement round across the samples still
+refining (`refine.schedule`: adaptive or fixed). Whether engines get GPUs is
+engine/placement.py's rule.
 The driver gathers result rows by shard and writes each shard once all its rows are in, with a
 manifest; a re-run with the same run directory skips finished shards.
 """
@@ -24,9 +28,9 @@ from ray_toolace import storage
 from ray_toolace.config import Config
 from ray_toolace.core.parsers import get_parser
 from ray_toolace.core.probe_table import accuracy_table, probe_row, summarize, too_long_row
-from ray_toolace.core.prompts import chat_messages, refine_messages
-from ray_toolace.core.refine import Refinement
+from ray_toolace.core.refine import RefineLoop, run_batch
 from ray_toolace.core.types import Sample
+from ray_toolace.engine.placement import actor_resources, engines_on_gpu  # engines_on_gpu: stages import it from here
 from ray_toolace.stages.inputs import read_inputs
 
 log = logging.getLogger("ray_toolace.probe")
@@ -50,6 +54,8 @@ SCHEMA = pa.schema(
         ("model_calls", pa.int64()),
         ("stop_reason", pa.string()),
         ("refine_trace", pa.string()),
+        ("refine_prompt_tokens", pa.int64()),  # the refinement calls; prompt_tokens is the first call's
+        ("refine_completion_tokens", pa.int64()),
         ("gen_seconds", pa.float64()),
         ("engine_start_seconds", pa.float64()),
     ]
@@ -59,93 +65,63 @@ SCHEMA = pa.schema(
 class ProbeWorker:
     """A Ray Data actor: one vLLM engine, loaded once, answering batches of samples."""
 
-    def __init__(self, cfg_json: str, model_path: str):
+    def __init__(self, cfg_json: str, model_path: str, use_gpu: bool = False):
         from ray_toolace.engine.vllm_engine import Engine
 
         self.cfg = Config.model_validate_json(cfg_json)
         start = time.perf_counter()
-        self.engine = Engine(model_path, self.cfg.model, self.cfg.engine, lora_path=self.cfg.model.lora_adapter)
+        self.engine = Engine(model_path, self.cfg.model, self.cfg.engine, lora_path=self.cfg.model.lora_adapter, use_gpu=use_gpu)
         self.start_seconds = time.perf_counter() - start  # reported once, with the first batch
         self.parser = get_parser(self.cfg.prompt.answer_format, strict=self.cfg.prompt.strict_parse)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        cfg, fmt = self.cfg, self.cfg.prompt.answer_format
+        cfg = self.cfg
         rows = batch.to_pylist()
         samples = [Sample.from_row(json.loads(r["sample"])) for r in rows]
-        prompts = [self.engine.render(chat_messages(s.tools, s.messages, fmt)) for s in samples]
-        lengths = [self.engine.count_tokens(p) for p in prompts]
-        fits = [i for i, n in enumerate(lengths) if self.engine.fits(n, cfg.sampling.max_tokens)]
+        loops = [self._loop(s) for s in samples]
         start = time.perf_counter()
-        gens = self.engine.generate(
-            [prompts[i] for i in fits], n=cfg.sampling.k, temperature=cfg.sampling.temperature,
-            top_p=cfg.sampling.top_p, max_tokens=cfg.sampling.max_tokens,
-        )
-        by_index = dict(zip(fits, gens))
-        refinements = self._refine(samples, by_index) if cfg.probe.refine else {}
+        rounds = run_batch(loops, self._generate)
         per_row = (time.perf_counter() - start) / max(len(rows), 1)
         out = []
-        for i, (row, sample) in enumerate(zip(rows, samples)):
-            if i not in by_index:
-                result = too_long_row(sample, row["shard"], lengths[i])
+        for i, (row, sample, loop) in enumerate(zip(rows, samples, loops)):
+            if loop.too_long is not None:
+                result = too_long_row(sample, row["shard"], loop.too_long.prompt_tokens)
             else:
-                g = by_index[i]
-                result = probe_row(sample, g.texts, self.parser, g.prompt_tokens, g.completion_tokens, row["shard"], refinements.get(i))
+                g = loop.first
+                result = probe_row(sample, g.texts, self.parser, g.prompt_tokens, g.completion_tokens, row["shard"],
+                                   loop if cfg.probe.refine else None)
             result["gen_seconds"] = per_row
             result["engine_start_seconds"] = self.start_seconds if i == 0 else 0.0
             out.append(result)
         self.start_seconds = 0.0
         seconds = time.perf_counter() - start
-        tokens = sum(r["completion_tokens"] for r in out)
+        tokens = sum(r["completion_tokens"] + r["refine_completion_tokens"] for r in out)
         print(f"[probe] {len(rows)} samples x {cfg.sampling.k} answers"
-              f"{' + refinement' if cfg.probe.refine else ''}: {tokens} tokens in {seconds:.1f} s "
+              f"{f' + refinement ({max(rounds - 1, 0)} rounds)' if cfg.probe.refine else ''}: {tokens} tokens in {seconds:.1f} s "
               f"({tokens / seconds if seconds else 0:.0f} tok/s)", flush=True)
         return pa.Table.from_pylist(out, schema=SCHEMA)
 
-    def _refine(self, samples: list[Sample], first: dict[int, Any]) -> dict[int, list[Refinement]]:
-        """Adaptive self-refinement of each first answer, batched across the samples still refining."""
-        cfg, fmt = self.cfg, self.cfg.prompt.answer_format
-        loops = {i: Refinement(self.parser, cfg.refine.max_refinements) for i in first}
-        for i, g in first.items():
-            loops[i].observe(g.texts[0])
-        while True:
-            active = [i for i, r in loops.items() if not r.done]
-            if not active:
-                break
-            prompts = [self.engine.render(refine_messages(samples[i].tools, samples[i].messages, loops[i].last_text, fmt)) for i in active]
-            # a refinement prompt that outgrows the context stops that loop where it is
-            fits = [(i, p) for i, p in zip(active, prompts) if self.engine.fits(self.engine.count_tokens(p), cfg.sampling.max_tokens)]
-            for i in set(active) - {i for i, _ in fits}:
-                loops[i].stop_reason = "prompt_too_long"
-            gens = self.engine.generate([p for _, p in fits], n=1, temperature=0.0, max_tokens=cfg.sampling.max_tokens)
-            for (i, _), g in zip(fits, gens):
-                loops[i].observe(g.texts[0])
-        return {i: [r] for i, r in loops.items()}
+    def _loop(self, sample: Sample) -> RefineLoop:
+        """A sample's k sampled answers; in evaluation, the first one refined."""
+        cfg = self.cfg
+        return RefineLoop(
+            self.parser, sample.tools, sample.messages, fmt=cfg.prompt.answer_format,
+            max_refinements=cfg.refine.max_refinements if cfg.probe.refine else 0, schedule=cfg.refine.schedule,
+            first_n=cfg.sampling.k, first_temperature=cfg.sampling.temperature,
+        )
+
+    def _generate(self, conversations: list[list[dict[str, Any]]], n: int, temperature: float) -> list[Any]:
+        s = self.cfg.sampling
+        return self.engine.generate(conversations, n=n, temperature=temperature, top_p=s.top_p, max_tokens=s.max_tokens)
 
 
 def _fingerprint(samples: list[Sample]) -> str:
     return hashlib.sha256("\n".join(s.id for s in samples).encode()).hexdigest()[:16]
 
 
-def engines_on_gpu(cfg: Config) -> bool:
-    """Whether vLLM engines get GPUs: `engine.use_gpu`, or (None) whether the cluster has any."""
-    import ray
-
-    if cfg.engine.use_gpu is not None:
-        return cfg.engine.use_gpu
-    if not ray.is_initialized():
-        ray.init(logging_level=logging.WARNING)
-    return ray.cluster_resources().get("GPU", 0) > 0
-
-
-def _resources(cfg: Config) -> dict[str, float]:
-    if engines_on_gpu(cfg):
-        return {"num_gpus": float(cfg.engine.tensor_parallel_size), "num_cpus": cfg.engine.cpus_per_engine}
-    return {"num_cpus": cfg.engine.cpus_per_engine}
-
-
 def eval_config(cfg: Config) -> Config:
-    """The config of an evaluation: the eval split, one greedy answer, then adaptive refinement
-    unless `refine.max_refinements` is 0."""
+    """The config of an evaluation: the eval split, one greedy answer, then its refinement on
+    `refine.schedule` (adaptive or fixed) unless `refine.max_refinements` is 0."""
     c = cfg.model_copy(deep=True)
     c.probe.split, c.probe.refine = "eval", cfg.refine.max_refinements > 0
     c.sampling.k, c.sampling.temperature = 1, 0.0  # k first: k > 1 needs a temperature
@@ -170,7 +146,7 @@ def run_probe(cfg: Config, model_path: str | None = None) -> dict[str, Any]:
     specs = cfg.data.train if cfg.probe.split == "train" else cfg.data.eval
     limit = cfg.data.limit if cfg.probe.split == "train" else cfg.data.eval_limit
     t0 = time.perf_counter()
-    inputs = read_inputs(specs, limit=limit)
+    inputs = read_inputs(specs, limit=limit, per_category=cfg.probe.split == "eval", seed=cfg.data.seed)
     read_seconds = time.perf_counter() - t0
     log.info("read %d samples, %d rejects from %s", len(inputs.samples), len(inputs.rejects), ", ".join(specs))
     storage.write_text(
@@ -186,15 +162,16 @@ def run_probe(cfg: Config, model_path: str | None = None) -> dict[str, Any]:
     t1 = time.perf_counter()
     if pending:
         model_path = model_path or resolve_model(cfg.model.name_or_path, cfg.model.cache_dir)
+        on_gpu = engines_on_gpu(cfg)
         items = [{"shard": n, "sample": json.dumps(s.to_row(), ensure_ascii=False)} for n in pending for s in shards[n]]
         ds = ray.data.from_items(items, override_num_blocks=max(1, len(pending)))
         results = ds.map_batches(
             ProbeWorker,
-            fn_constructor_kwargs={"cfg_json": cfg.model_dump_json(), "model_path": model_path},
+            fn_constructor_kwargs={"cfg_json": cfg.model_dump_json(), "model_path": model_path, "use_gpu": on_gpu},
             batch_size=cfg.engine.batch_size,
             batch_format="pyarrow",
             compute=ray.data.ActorPoolStrategy(size=cfg.engine.num_engines),
-            **_resources(cfg),
+            **actor_resources(cfg.engine, on_gpu),
         )
         collected: dict[int, list[dict[str, Any]]] = {n: [] for n in pending}
         written = 0
@@ -217,7 +194,8 @@ def run_probe(cfg: Config, model_path: str | None = None) -> dict[str, Any]:
         "probe_seconds_this_run": probe_seconds,
         "engine_start_seconds": sum(r["engine_start_seconds"] for r in rows),
         "generation_seconds": gen_s,
-        "generated_tokens_per_second": summary["completion_tokens"] / gen_s if gen_s else 0.0,
+        # generation time covers the refinement calls, so their tokens count too
+        "generated_tokens_per_second": (summary["completion_tokens"] + summary["refine_completion_tokens"]) / gen_s if gen_s else 0.0,
         "shards_probed_this_run": len(pending),
     }
     storage.write_parquet(storage.join(out, "table.parquet"), table)

@@ -33,7 +33,7 @@ def lora_config(cfg):
     from peft import LoraConfig
 
     # "all-linear": every linear layer of the decoder (attention and MLP), never the output
-    # head, as ToolACE-8B was trained (METHOD.md §6)
+    # head, as ToolACE-8B was trained (docs/method.md §6)
     return LoraConfig(
         r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
         target_modules="all-linear", task_type="CAUSAL_LM",

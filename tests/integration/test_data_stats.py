@@ -32,3 +32,14 @@ def test_stats_count_prompt_tokens_of_each_sample(tiny_model_dir, tmp_path):
     assert lengths[0] > 100  # a system prompt with the tool list, not a dict's two keys
     assert f"{len(samples)} samples, 1 rejected rows" in report
     assert "line 21:" in report
+
+
+def test_stats_give_the_gold_answer_length_that_max_tokens_must_cover(tiny_model_dir):
+    from ray_toolace.core.corpus import gold_text
+
+    report = file_stats("bundled:heldout", tokenizer=str(tiny_model_dir))
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    lengths = [len(tok.encode(gold_text(s), add_special_tokens=False)) for s in read_jsonl(bundled_path("heldout")).samples if s.expects_call]
+    m = re.search(r"gold answer tokens \(pythonic\): mean ([\d.]+), median (\d+), p90 (\d+), p99 (\d+), max (\d+)", report)
+    assert m, report
+    assert int(m.group(5)) == max(lengths) and int(m.group(2)) <= int(m.group(3)) <= int(m.group(4)) <= max(lengths)

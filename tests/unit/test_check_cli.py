@@ -66,12 +66,14 @@ def test_good_lines_give_verdicts_in_order_and_exit_0(tmp_path):
     assert [(o["id"], o["valid"], o["error_type"]) for o in out] == [
         (json.loads(line)["id"], valid, error) for line, valid, error in GOOD
     ]
-    # the per-category table: simple 1 of 4 right, irrelevance 1 of 2, overall the mean of the two
+    # the per-category table: simple 1 of 4 right, irrelevance 1 of 2, each with its standard
+    # error sqrt(p(1-p)/n); last the unweighted mean of the two, se sqrt(se1^2 + se2^2) / 2
     table = proc.stderr.splitlines()
-    assert table[0].split() == ["category", "correct", "total", "accuracy"]
-    assert table[1].split() == ["irrelevance", "1", "2", "50.00%"]
-    assert table[2].split() == ["simple", "1", "4", "25.00%"]
-    assert table[3].split() == ["overall", "(mean)", "2", "6", "37.50%"]
+    assert table[0].split() == ["category", "correct", "total", "accuracy", "±", "se"]
+    assert table[1].split() == ["irrelevance", "1", "2", "50.00%", "35.36"]
+    assert table[2].split() == ["simple", "1", "4", "25.00%", "21.65"]
+    assert table[3].split() == ["mean", "of", "categories", "(unweighted)", "2", "6", "37.50%", "20.73"]
+    assert "one standard error" in table[4] and "not BFCL's official overall" in table[4]
     assert "line" not in proc.stderr
 
 
@@ -99,7 +101,7 @@ def test_bad_lines_are_named_kept_in_place_and_exit_2(tmp_path, via_stdin):
     # a bad line that still parses as an object keeps its id in the output
     assert out[5]["id"] == "no_output"
     assert f"{len(BAD)} malformed line(s)" in proc.stderr
-    assert any(line.startswith("overall (mean)") for line in proc.stderr.splitlines())
+    assert any(line.startswith("mean of categories (unweighted)") for line in proc.stderr.splitlines())
 
 
 def test_missing_input_file_is_an_error(tmp_path):

@@ -1,4 +1,4 @@
-"""The checker's rules (METHOD.md §2), one error type at a time, on small hand-made samples."""
+"""The checker's rules (docs/method.md §2), one error type at a time, on small hand-made samples."""
 
 import pytest
 

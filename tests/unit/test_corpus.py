@@ -1,4 +1,4 @@
-"""The self-refinement corpus (METHOD.md §4): record kinds, targets, ratios, determinism."""
+"""The self-refinement corpus (docs/method.md §4): record kinds, targets, ratios, determinism."""
 
 import json
 from collections import Counter
@@ -121,3 +121,36 @@ def test_split_and_jsonl_round_trip():
     assert split_refinement(7, 1.0, 1.0) == (4, 3)
     records = build_corpus(pool(3), {"s00"}, CorpusConfig(refine_to_ordinary=2.0)).records
     assert from_jsonl(to_jsonl(records)) == records
+
+
+def round0_pool():
+    """A base model's probe: no right call anywhere, clean declines and tool echoes on no-call samples."""
+    rows = [probe_row(f"c{i:02d}", ["I think it is sunny.", "def get_weather(city): ..."], [False, False]) for i in range(16)]
+    echo = '[{"name": "get_weather"}]'
+    rows += [probe_row(f"n{i}", ["Sorry, no tool can do that.", echo], [True, True], category="irrelevance", gold=[]) for i in range(4)]
+    return rows
+
+
+def test_round0_refinement_is_balanced_over_samples_that_want_a_call_and_those_that_do_not():
+    rows = round0_pool()
+    corpus = build_corpus(rows, {r["id"] for r in rows}, CorpusConfig(refine_to_ordinary=1.0))
+    by = Counter((r["origin"], r["sample_id"][0]) for r in corpus.records if r["origin"] != "ordinary")
+    # 20 refinement records: 16 from call samples, 4 from no-call samples (their share), each 1:1
+    assert by == {("refine_wrong", "c"): 8, ("refine_keep_gold", "c"): 8, ("refine_wrong", "n"): 2, ("refine_right", "n"): 2}
+    assert corpus.counts["call"]["refine_right"] == 0 and corpus.counts["call"]["refine_keep_gold"] == 8
+    for r in corpus.records:
+        *_, shown, _ = r["messages"] if r["origin"] != "ordinary" else [None, None]
+        if r["origin"] == "refine_keep_gold":
+            assert shown["content"] == r["target"] == GOLD_TEXT  # keep a right call
+        if r["origin"] == "refine_wrong" and r["sample_id"].startswith("n"):
+            # the echo of the tool list is corrected into a decline, never kept
+            assert shown["content"].startswith("[{") and "(" not in r["target"]
+    assert {r["sample_id"] for r in corpus.records if r["origin"] == "refine_right"} <= {f"n{i}" for i in range(4)}
+    no_gold = build_corpus(rows, {r["id"] for r in rows}, CorpusConfig(refine_to_ordinary=1.0, keep_from_gold=False))
+    assert no_gold.counts["refine_keep_gold"] == 0
+
+
+def test_no_call_share_sets_the_split_between_the_groups():
+    rows = round0_pool()
+    corpus = build_corpus(rows, {r["id"] for r in rows}, CorpusConfig(refine_to_ordinary=1.0, no_call_share=0.5))
+    assert corpus.counts["no_call"]["wanted_wrong"] + corpus.counts["no_call"]["wanted_right"] == 10

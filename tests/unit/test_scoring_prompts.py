@@ -1,12 +1,13 @@
-"""Scoring (pass rate, pass@k, BFCL overall) and the prompts' messages."""
+"""Scoring (pass rate, pass@k, per-category accuracy and the mean of categories) and the prompts' messages."""
 
 import json
+import math
 
 import pytest
 
 from ray_toolace.core.parsers import get_parser
 from ray_toolace.core.prompts import REFINE_INSTRUCTION, TOOLS_MARKER, chat_messages, refine_messages, system_prompt
-from ray_toolace.core.scoring import category_scores, error_counts, format_table, overall, pass_at_k, pass_rate
+from ray_toolace.core.scoring import category_scores, error_counts, format_table, overall, overall_se, pass_at_k, pass_rate
 from ray_toolace.core.types import ToolCall, canonical_calls
 
 TOOLS = [{"name": "f", "description": "d", "parameters": {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}}]
@@ -23,8 +24,11 @@ def test_overall_is_unweighted_mean_of_categories():
     scores = category_scores(results)
     assert [(s.category, s.correct, s.total) for s in scores] == [("parallel", 0, 2), ("simple", 9, 10)]
     assert overall(scores) == pytest.approx(0.45)  # not 9/12
-    table = format_table(scores)
-    assert "overall (mean)" in table and "45.00%" in table and "90.00%" in table
+    assert overall_se(scores) == pytest.approx(math.sqrt(0.9 * 0.1 / 10) / 2)  # parallel: 0 of 2, se 0
+    table = format_table(scores).splitlines()
+    assert table[1].split() == ["parallel", "0", "2", "0.00%", "0.00"]
+    assert table[2].split() == ["simple", "9", "10", "90.00%", "9.49"]
+    assert table[3].startswith("mean of categories (unweighted)") and table[3].split()[-2:] == ["45.00%", "4.74"]
 
 
 def test_error_counts_most_frequent_first():

@@ -18,7 +18,8 @@ from ray_toolace.core.prompts import REFINE_INSTRUCTION, TOOLS_MARKER
 from ray_toolace.core.schema_check import call_issues, tool_schema_error
 from ray_toolace.core.types import ToolCall
 from ray_toolace.serve import responses
-from ray_toolace.serve.answer import FORCE_INSTRUCTION, Generation, Plan, PromptTooLong, answer
+from ray_toolace.core.generation import Generation, TooLong
+from ray_toolace.serve.answer import FORCE_INSTRUCTION, Plan, PromptTooLong, answer
 from ray_toolace.serve.protocol import ChatCompletionRequest, Limits, RefineRequest, RequestError, parse_request
 
 WEATHER = {
@@ -213,9 +214,9 @@ class Script:
 
     async def __call__(self, messages, temperature, max_tokens):
         if self.too_long_after is not None and len(self.asked) >= self.too_long_after:
-            raise PromptTooLong("too long")
+            return TooLong(prompt_tokens=2000, max_tokens=max_tokens, max_model_len=1024)
         self.asked.append((messages, temperature, max_tokens))
-        return Generation(self.texts.pop(0), prompt_tokens=100, completion_tokens=10, finish_reason=self.finish)
+        return Generation([self.texts.pop(0)], prompt_tokens=100, completion_tokens=10, finish_reasons=[self.finish])
 
 
 def run(plan: Plan, script: Script):
@@ -239,7 +240,7 @@ def test_adaptive_refinement_stops_when_the_answer_repeats():
 
 def test_fixed_schedule_always_runs_every_refinement():
     same = '[get_weather(city="Paris")]'
-    result = run(Plan([WEATHER], USER, max_refinements=3, adaptive=False), Script(same, same, same, same))
+    result = run(Plan([WEATHER], USER, max_refinements=3, schedule="fixed"), Script(same, same, same, same))
     assert result.model_calls == 4 and result.trace["stop_reason"] == "max_refinements"
     assert result.trace["schedule"] == "fixed"
     adaptive = run(Plan([WEATHER], USER, max_refinements=3), Script(same, same))
@@ -285,7 +286,8 @@ def test_calls_to_tools_not_offered_are_flagged():
 def test_prompt_too_long_stops_refinement_but_not_the_answer():
     result = run(Plan([WEATHER], USER), Script('[get_weather(city="Paris")]', too_long_after=1))
     assert result.trace["stop_reason"] == "prompt_too_long" and result.calls[0].name == "get_weather"
-    with pytest.raises(PromptTooLong):
+    assert (result.model_calls, result.prompt_tokens) == (1, 100)  # the prompt that did not fit cost nothing
+    with pytest.raises(PromptTooLong, match="2000 tokens"):
         run(Plan([WEATHER], USER), Script("x", too_long_after=0))
 
 
