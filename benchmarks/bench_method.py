@@ -51,10 +51,10 @@ def table(arms: dict[str, list[dict]], sources: list[str]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", default="configs/bench_method.yaml")
+    ap.add_argument("--from-run", help="a finished iterate run (e.g. runs/demo): reuse its config, base "
+                    "evaluation, round-0 probe, selection, corpus and trained model as the 'selected' arm")
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args()
-
-    import ray
 
     from ray_toolace import storage
     from ray_toolace.config import load_config
@@ -65,7 +65,17 @@ def main() -> None:
     from ray_toolace.stages.iterate import evaluate_model, probe_round
     from ray_toolace.stages.train_round import run_train_round
 
-    cfg = load_config(args.config, args.overrides)
+    source = storage.absolute(args.from_run) if args.from_run else None
+    if source:
+        from ray_toolace.config import Config
+
+        run = storage.read_json(storage.join(source, "run.json"))
+        cfg = Config.model_validate(run["config"])
+        cfg.run_dir = storage.join(source, "ablation")
+        for item in args.overrides:  # only where they do not change what is reused
+            raise SystemExit(f"--from-run takes the run's own config; drop the override {item!r}")
+    else:
+        cfg = load_config(args.config, args.overrides)
     cfg.run_dir = run_dir = storage.absolute(cfg.run_dir)
     fmt = cfg.prompt.answer_format
     t0 = time.perf_counter()
@@ -78,12 +88,19 @@ def main() -> None:
         print(f"[bench_method] {name}: {times[name]:.0f} s", flush=True)
         return out
 
-    if not ray.is_initialized():
-        ray.init(logging_level="WARNING", log_to_driver=False)
-    timed("eval base", lambda: evaluate_model(cfg, run_dir, "eval-base", None))
-    probe = timed("probe", lambda: probe_round(cfg, run_dir, 0, None))
-    rows = storage.read_parquet(probe["table"]).to_pylist()
-    sel = select(rows, cfg.select, None, fmt=fmt)
+    from ray_toolace.logs import connect_ray, setup
+
+    setup(run_dir)  # progress on the console, Ray's and vLLM's logs under <run_dir>/logs/
+    connect_ray()
+    if source:
+        base_table = storage.join(source, "eval-0", "table.parquet")
+        rows = storage.read_parquet(storage.join(source, "round-0", "probe", "table.parquet")).to_pylist()
+        reused = run["rounds"][0]["stages"]["train"]["result"]
+    else:
+        timed("eval base", lambda: evaluate_model(cfg, run_dir, "eval-base", None))
+        base_table = storage.join(run_dir, "eval-base", "table.parquet")
+        rows = storage.read_parquet(probe_round(cfg, run_dir, 0, None)["table"]).to_pylist()
+    sel = select(rows, cfg.select, None, fmt=fmt)  # the same decisions the run made (seeded)
     answered_rows = [r for r in rows if r["status"] == "ok"]
     selected = [r for r in answered_rows if str(r["id"]) in sel.selected_ids]
     # the random arm: as many samples as selection kept, drawn from the whole answered pool
@@ -101,25 +118,31 @@ def main() -> None:
     tables: dict[str, list[dict]] = {}
     trained: dict[str, dict] = {}
     for arm in ARMS:
-        uri = storage.join(run_dir, arm, "corpus.jsonl")
-        storage.write_text(uri, to_jsonl(corpora[arm]))
-        summary = timed(f"train {arm}", lambda: run_train_round(cfg, uri, base, storage.join(run_dir, arm, "train"), 0))
+        if source and arm == "selected":
+            summary = reused
+            table_uri = storage.join(source, "eval-1", "table.parquet")
+        else:
+            uri = storage.join(run_dir, arm, "corpus.jsonl")
+            storage.write_text(uri, to_jsonl(corpora[arm]))
+            summary = timed(f"train {arm}", lambda: run_train_round(cfg, uri, base, storage.join(run_dir, arm, "train"), 0))
+            timed(f"eval {arm}", lambda: evaluate_model(cfg, run_dir, f"eval-{arm}", summary["model_dir"]))
+            table_uri = storage.join(run_dir, f"eval-{arm}", "table.parquet")
         trained[arm] = {k: summary.get(k) for k in ("steps", "records", "origins", "train_seconds", "real_tokens_per_s")}
-        timed(f"eval {arm}", lambda: evaluate_model(cfg, run_dir, f"eval-{arm}", summary["model_dir"]))
-        tables[arm] = storage.read_parquet(storage.join(run_dir, f"eval-{arm}", "table.parquet")).to_pylist()
+        tables[arm] = storage.read_parquet(table_uri).to_pylist()
         if arm == "selected":
             fixed = cfg.model_copy(deep=True)
             fixed.refine.schedule = "fixed"
             timed("eval selected_fixed", lambda: evaluate_model(fixed, run_dir, "eval-selected_fixed", summary["model_dir"]))
             tables["selected_fixed"] = storage.read_parquet(storage.join(run_dir, "eval-selected_fixed", "table.parquet")).to_pylist()
-    tables = {"base": storage.read_parquet(storage.join(run_dir, "eval-base", "table.parquet")).to_pylist(), **tables}
+    tables = {"base": storage.read_parquet(base_table).to_pylist(), **tables}
 
     sources = sorted({r["source"] for r in tables["base"]})
     verdicts = claims(tables)
     wall = time.perf_counter() - t0
     lines = [
         "# Method ablation", "",
-        f"Command: `python benchmarks/bench_method.py --config {args.config} {' '.join(args.overrides)}`".rstrip(), "",
+        "Command: `python benchmarks/bench_method.py " + (f"--from-run {args.from_run}`" if source else
+                                                           f"--config {args.config} {' '.join(args.overrides)}".rstrip() + "`"), "",
         f"Pool: {len(rows)} training samples probed k={cfg.sampling.k}; selection: {sel.summary()['counts']}, "
         f"{sel.summary()['learning']} to learn + {sel.summary()['replay']} replayed = {len(selected)} selected. "
         f"Evaluation: {len(tables['base'])} items ({', '.join(sources)}), the same for every arm; "

@@ -63,6 +63,14 @@ def answer_text(message: dict[str, Any], parser: AnswerParser) -> str:
     return message.get("content") or ""
 
 
+def step_text(step: dict[str, Any], parser: AnswerParser) -> str:
+    """A refinement step of the trace the same way: the calls the endpoint read from it,
+    rendered back, else the step's own text."""
+    if step.get("calls"):
+        return parser.render([ToolCall(c["name"], c.get("arguments") or {}) for c in step["calls"]])
+    return step.get("text") or ""
+
+
 def score_answer(sample: Sample, body: dict[str, Any], parser: AnswerParser) -> dict[str, Any]:
     """The endpoint's final answer to `sample` judged like an evaluation answer (probe_table's
     `verdict_of`: the checker, with the evaluation's parser), and each refinement step too."""
@@ -73,7 +81,7 @@ def score_answer(sample: Sample, body: dict[str, Any], parser: AnswerParser) -> 
         "valid": verdict.valid,
         "error_type": verdict.error_type,
         "answer": text,
-        "steps_valid": [verdict_of(sample, step.get("text") or "", parser).valid for step in steps],
+        "steps_valid": [verdict_of(sample, step_text(step, parser), parser).valid for step in steps],
     }
 
 
@@ -92,22 +100,22 @@ def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
-def _step_text(step: dict[str, Any], parser: AnswerParser) -> str:
+def _shown_step(step: dict[str, Any], parser: AnswerParser) -> str:
     if step.get("calls"):
-        return parser.render([ToolCall(c["name"], c.get("arguments") or {}) for c in step["calls"]])
+        return step_text(step, parser)
     if step.get("parse_error"):
-        return f"unreadable {(step.get('text') or '').strip()!r}"
+        return f"unreadable {' '.join((step.get('text') or '').split())!r}"
     return "no call"
 
 
-def trace_line(body: dict[str, Any], steps_valid: list[bool], parser: AnswerParser, width: int = 70) -> str:
+def trace_line(body: dict[str, Any], steps_valid: list[bool], parser: AnswerParser, width: int = 50) -> str:
     """The refinement trace on one line: each step right/wrong with its calls ("same" when it
     repeats the previous one), then the model calls and why the loop stopped."""
     trace = body.get("refinement") or {}
     parts = []
     for i, step in enumerate(trace.get("steps") or []):
         mark = ("right" if steps_valid[i] else "wrong") if i < len(steps_valid) else "?"
-        shown = "same" if i and not step.get("changed", True) else _short(_step_text(step, parser), width)
+        shown = "same" if i and not step.get("changed", True) else _short(_shown_step(step, parser), width)
         parts.append(f"{mark} {shown}")
     calls = trace.get("model_calls")
     tail = f"{calls} model call{'' if calls == 1 else 's'}, stopped: {trace.get('stop_reason')}"
@@ -169,7 +177,6 @@ def serve_and_ask(cfg: Config, model_dir: str | None) -> dict[str, Any]:
     import os
 
     from openai import OpenAI
-    from ray import serve
 
     from ray_toolace.serve.app import API_KEY_ENV, model_ids
     from ray_toolace.serve.deploy import deploy, undeploy
@@ -190,8 +197,10 @@ def serve_and_ask(cfg: Config, model_dir: str | None) -> dict[str, Any]:
         results = _ask_all(client, adapter or base, questions, scfg.sampling.max_tokens, parser)
         answer_s = time.perf_counter() - t1
     finally:
+        # only our application: Serve itself goes with the Ray instance (a local one ends with
+        # this process), and serve.shutdown() would also remove other applications of a shared
+        # cluster; its controller also kills itself mid-call, which the raylet reports as an error
         undeploy()
-        serve.shutdown()
     summary = endpoint_summary(results)
     out = {"model": adapter or base, "url": url, "start_seconds": start_s, "answer_seconds": answer_s,
            "draw": {"input": cfg.demo.input, "seed": cfg.demo.seed, "questions": cfg.demo.questions,

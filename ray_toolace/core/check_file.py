@@ -5,6 +5,9 @@ per input line goes to `out`, in input order: `{"id", "valid", "error_type"}` (b
 not inputs and are skipped). A malformed line
 is reported on `err` with its line number and still gets an output line, with error type
 `bad_input`, so that outputs stay aligned with inputs.
+
+The summary is the per-category table and, when BFCL categories were checked, BFCL v4's groups
+and overall computed from them (core/bfcl_score.py), categories not run marked as such.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import IO, Iterable
 
+from ray_toolace.core.bfcl_score import bfcl_v4, format_v4_table, has_bfcl_categories
 from ray_toolace.core.checker import check_text
 from ray_toolace.core.scoring import CategoryScore, category_scores, format_table
 
@@ -76,7 +80,12 @@ def check_lines(lines: Iterable[str], out: IO[str], err: IO[str], fmt: str = "py
 
 
 def summary(stats: CheckStats) -> str:
-    table = format_table(stats.scores()) if stats.results else "no lines checked"
+    """The per-category table, then BFCL v4's table when any category is one of BFCL's."""
+    scores = stats.scores()
+    table = format_table(scores) if stats.results else "no lines checked"
+    if has_bfcl_categories(s.category for s in scores):
+        # the input does not say where its samples come from: the names are read as BFCL's
+        table += "\n\nBFCL v4, reading the categories above as BFCL's:\n" + format_v4_table(bfcl_v4(scores))
     if stats.bad_lines:
         table += f"\n{stats.bad_lines} malformed line(s) reported above"
     return table

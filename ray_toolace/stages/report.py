@@ -2,7 +2,8 @@
 
 Accuracies in the Markdown carry their sample count and ± one standard error, computed item by
 item from the stage's table (the same figures as the run report, stages/run_report.py); without
-the table only the summary's bare accuracies can be shown, and the Markdown says so.
+the table only the summary's bare accuracies can be shown, and the Markdown says so. With the
+table, the `bfcl` source also gets BFCL v4's groups and overall (core/bfcl_score.py).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def _source_table(fig: dict[str, Any]) -> list[str]:
 
 def probe_markdown(summary: dict[str, Any], title: str, rows: list[dict[str, Any]] | None = None) -> str:
     """The stage's Markdown; with its table's `rows`, accuracies carry n and standard errors."""
-    from ray_toolace.stages.run_report import item_figures
+    from ray_toolace.stages.run_report import BFCL_SOURCE, V4_NOTE, bfcl_v4_figures, item_figures, v4_markdown
 
     figs = item_figures(rows) if rows is not None else None
     lines = [f"# {title}", ""]
@@ -70,7 +71,7 @@ def probe_markdown(summary: dict[str, Any], title: str, rows: list[dict[str, Any
     if figs is not None:
         lines += ["Accuracy is percent ± one standard error (sqrt(p(1-p)/n), in points) of the first answer, and after "
                   "adaptive self-refinement where it ran; n counts the samples answered. The mean of categories is "
-                  "their unweighted mean, not BFCL's official overall.", ""]
+                  "their unweighted mean, not BFCL's official overall (for BFCL's samples, BFCL v4's is shown too).", ""]
     else:
         lines += ["(No table to compute standard errors from: bare accuracies.)", ""]
     for source, part in summary.get("by_source", {}).items():
@@ -78,6 +79,9 @@ def probe_markdown(summary: dict[str, Any], title: str, rows: list[dict[str, Any
         if figs is not None and source in figs:
             lines += [f"## {source} ({part['samples']} samples, mean pass rate {part['mean_pass_rate']:.3f})", ""]
             lines += _source_table(figs[source]) + [""]
+            v4 = bfcl_v4_figures(rows) if source == BFCL_SOURCE else None
+            if v4 is not None:
+                lines += ["BFCL v4: " + V4_NOTE, ""] + v4_markdown([(None, v4)]) + [""]
             if ref:
                 steps = ", ".join(f"step {s['step']}: {100 * s['overall']:.2f}%" for s in ref["per_step"])
                 lines += [f"Adaptive self-refinement, mean of categories after each step: {steps}; mean model calls "

@@ -7,7 +7,9 @@ item by item: per source and category the sample count, first-answer accuracy an
 after adaptive self-refinement, each ± one standard error, the flips refinement made, mean model
 calls and tokens per sample; and paired comparisons on the same samples (by id) of each trained
 model against the base and the previous model, and of refinement against the first answer,
-with the difference, its 95% interval and a verdict in words (core/stats.py). A table not
+with the difference, its 95% interval and a verdict in words (core/stats.py). For the `bfcl`
+source, BFCL v4's groups and overall as bfcl-eval computes them (core/bfcl_score.py), each
+± se with its n and the categories not run named (report.json's `bfcl_v4`). A table not
 written yet (a run in progress) is named as missing; the rest of the report still shows.
 
 Plots: pass_rate_hist.png, buckets.png, train_loss.png, and eval_accuracy_<source>.png (grouped
@@ -21,6 +23,7 @@ from collections import defaultdict
 from typing import Any, Iterable
 
 from ray_toolace import storage
+from ray_toolace.core.bfcl_score import NOT_RUN, ROWS, bfcl_v4, not_run_text, part_dicts, weight_text
 from ray_toolace.core.scoring import category_scores, overall, overall_se
 from ray_toolace.core.stats import A_BETTER, B_BETTER, accuracy_of, pair_by_id, paired_difference
 
@@ -48,6 +51,7 @@ def _stage(rnd: dict[str, Any], name: str) -> dict[str, Any] | None:
 
 
 STATUS_OK = "ok"
+BFCL_SOURCE = "bfcl"  # the source name of samples read from BFCL's files (core/formats/bfcl.py)
 # BFCL's non-live AST group; the held-out split uses the same category names
 NON_LIVE = ("simple", "multiple", "parallel", "parallel_multiple")
 GROUPS = {"all": None, "non_live": NON_LIVE, "irrelevance": ("irrelevance",)}
@@ -143,6 +147,53 @@ def item_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def bfcl_v4_figures(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """BFCL v4's groups and overall (core/bfcl_score.py) of one model's `bfcl` rows, from the
+    same per-category scores as the tables (answered samples), first answer and after
+    refinement; None when the table holds no answered `bfcl` row."""
+    mine = [r for r in _answered(rows) if r["source"] == BFCL_SOURCE]
+    if not mine:
+        return None
+    refined = [r for r in mine if _refined(r) is not None]
+    return {
+        "first": bfcl_v4(category_scores((r["category"], _first(r)) for r in mine)).to_dict(),
+        "refined": bfcl_v4(category_scores((r["category"], bool(_refined(r))) for r in refined)).to_dict() if refined else None,
+    }
+
+
+V4_NOTE = ("BFCL v4's groups and overall as bfcl-eval computes them, from the bfcl source's categories: overall = 10% "
+           "non-live + 10% live + 10% irrelevance + 30% multi-turn + 40% agentic; relevance is reported but not in "
+           "the overall. Categories not run count as 0, as in bfcl-eval, and are named (Non-Live Simple AST is the "
+           "mean of Python, Java and JavaScript; only Python is run here). Accuracy is percent ± one standard "
+           "error of the weighted sum of category accuracies (in points); n counts the samples answered, as in the tables above.")
+
+
+def _v4_cell(p: dict[str, Any] | None) -> str:
+    if p is None:
+        return "-"
+    return "N/A" if p["status"] == NOT_RUN else f"{100 * p['accuracy']:.2f}% ± {100 * p['se']:.2f}"  # BFCL shows two decimals
+
+
+def v4_markdown(figures: list[tuple[str | None, dict[str, Any]]]) -> list[str]:
+    """BFCL v4's Markdown table: per group (subgroups indented), one row per model (label, or
+    None for a single model) with its `bfcl_v4_figures`."""
+    with_model = any(label is not None for label, _ in figures)
+    with_ref = any(fig["refined"] for _, fig in figures)
+    head = ["group", "weight in overall"] + (["model"] if with_model else []) + ["n", "first answer"]
+    head += (["after refinement"] if with_ref else []) + ["not run"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key, level in ROWS:
+        for label, fig in figures:
+            first = part_dicts(fig["first"])[key]
+            refined = part_dicts(fig["refined"])[key] if fig["refined"] else None
+            name = ("↳ " * level) + first["label"]  # a subgroup under the group above
+            name = f"**{name}**" if key == "overall" else name
+            cells = [name, weight_text(key)] + ([label] if with_model else []) + [str(first["n"]), _v4_cell(first)]
+            cells += ([_v4_cell(refined)] if with_ref else []) + [not_run_text(first)]
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def _group(rows: list[dict[str, Any]], source: str, group: str) -> list[dict[str, Any]]:
     cats = GROUPS[group]
     return [r for r in rows if r["source"] == source and (cats is None or r["category"] in cats)]
@@ -226,6 +277,8 @@ def collect(data: dict[str, Any], run_dir: str | None = None,
         # per model: whether its table records the refinement calls' tokens (older tables do not)
         "tokens_include_refinement": {k: any("refine_prompt_tokens" in r for r in v) for k, v in tables.items() if v is not None},
         "eval_items": {k: item_figures(v) for k, v in tables.items() if v is not None},
+        # per model: BFCL v4's groups and overall of the bfcl source (core/bfcl_score.py)
+        "bfcl_v4": {k: f for k, f in ((k, bfcl_v4_figures(v)) for k, v in tables.items() if v is not None) if f is not None},
         "paired": comparisons(tables),
     }
 
@@ -368,7 +421,8 @@ def _eval_markdown(rep: dict[str, Any]) -> list[str]:
             "n counts the samples answered (prompts too long for the model are left out, and counted). \"First answer\" "
             "is the greedy answer, \"after refinement\" the answer adaptive self-refinement ended with; right->wrong and "
             "wrong->right count the samples refinement flipped. Model calls and tokens are means per sample, tokens "
-            f"{tokens}. The mean of categories is their unweighted mean, not BFCL's official overall.", ""]
+            f"{tokens}. The mean of categories is their unweighted mean, not BFCL's official overall (BFCL v4's "
+            "overall has its own table).", ""]
     if missing:
         lines += ["Evaluation tables not written yet: " + ", ".join(f"eval-{k} (model {_model(k)})" for k in missing) + ".", ""]
     for source in sorted({src for figs in items.values() for src in figs}):
@@ -395,9 +449,13 @@ def _eval_markdown(rep: dict[str, Any]) -> list[str]:
             refined = f"{100 * m['refined']['p']:.1f}% ± {100 * m['refined']['se']:.1f}" if m["refined"] else "-"
             lines.append(f"| mean of categories (unweighted) | {_model(k)} | {items[k][source]['all']['n']} | | {first} | {refined} | | | | | |")
         lines.append("")
+    v4 = rep.get("bfcl_v4") or {}
+    if v4:
+        lines += [f"### BFCL v4 ({BFCL_SOURCE})", "", V4_NOTE, ""]
+        lines += v4_markdown([(_model(k), f) for k, f in v4.items()]) + [""]
     if summary_only:
         lines += ["Models without an evaluation table here (figures from run.json, no standard errors):", "",
-                  "| model | source | mean of categories | after refinement | mean model calls |", "|---|---|---|---|---|"]
+                  "| model | source | mean of categories (unweighted) | after refinement | mean model calls |", "|---|---|---|---|---|"]
         for k in summary_only:
             for source, m in sorted(rep["evals"][k].items()):
                 refined = f"{100 * m['refined_overall']:.2f}%" if m.get("refined_overall") is not None else "-"

@@ -74,7 +74,24 @@ def test_good_lines_give_verdicts_in_order_and_exit_0(tmp_path):
     assert table[2].split() == ["simple", "1", "4", "25.00%", "21.65"]
     assert table[3].split() == ["mean", "of", "categories", "(unweighted)", "2", "6", "37.50%", "20.73"]
     assert "one standard error" in table[4] and "not BFCL's official overall" in table[4]
+    # then BFCL v4's groups: simple_python 25% is a third of Non-Live Simple AST (Java and
+    # JavaScript not run count as 0), a quarter of that is Non-Live AST; irrelevance 50% is half
+    # of Irrelevance Detection (live_irrelevance not run); overall 10% of each of the two
+    assert table[5] == "" and table[6].startswith("BFCL v4")
+    v4 = {line[:22].strip(): line[22:].split() for line in table[8:18]}
+    assert v4["Overall Acc"][:4] == ["100%", "2.71%", "1.78", "6"]
+    assert v4["Non-Live AST Acc"][:4] == ["10%", "2.08%", "1.80", "4"]
+    assert v4["Non-Live Simple AST"][:3] == ["8.33%", "7.22", "4"]
+    assert table[10].endswith("not run (as 0): simple_java, simple_javascript")
+    assert v4["Irrelevance Detection"][:4] == ["10%", "25.00%", "17.68", "2"] and table[12].endswith("live_irrelevance")
+    assert v4["Live Acc"] == ["10%", "N/A", "0", "not", "run", "(counts", "as", "0)"]
+    assert v4["Multi Turn Acc"][1] == v4["Agentic Overall Acc"][1] == v4["Relevance Detection"][1] == "N/A"
     assert "line" not in proc.stderr
+
+
+def test_no_bfcl_table_without_bfcl_categories(tmp_path):
+    proc = run_check([row("a", '[get_weather(city="Paris")]', category="tool_chat")], tmp_path)
+    assert proc.returncode == 0 and "BFCL v4" not in proc.stderr and "mean of categories (unweighted)" in proc.stderr
 
 
 @pytest.mark.parametrize("via_stdin", [False, True])

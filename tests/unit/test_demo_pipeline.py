@@ -132,6 +132,11 @@ def test_every_refinement_step_is_judged():
     line = trace_line(_body([right], steps=steps), scored["steps_valid"], parser)
     assert line.startswith('wrong [get_weather(city="oslo!")] -> right [get_weather(city="Oslo")] -> right same -> ')
     assert line.endswith("3 model calls, stopped: converged")
+    # a step is judged on the calls the endpoint read from it, like the final answer: prose
+    # around a call (which the strict evaluation parser refuses) does not make it wrong
+    wrapped = [_step([right], True, text='Sure! [get_weather(city="Oslo")] Done.')]
+    assert score_answer(CALL, _body([right], steps=wrapped), parser)["steps_valid"] == [True]
+    assert not parser.parse('Sure! [get_weather(city="Oslo")] Done.').calls
 
 
 def test_endpoint_summary_counts_right_answers_per_category():

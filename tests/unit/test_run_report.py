@@ -174,6 +174,28 @@ def test_report_from_eval_tables(tmp_path):
     assert (tmp_path / "eval_accuracy_bfcl.png").read_bytes()[:4] == b"\x89PNG"
     assert "eval_accuracy_bfcl.png" in md
 
+    # BFCL v4 of the bfcl source, per model (core/bfcl_score.py); the generated source has none
+    assert set(rep["bfcl_v4"]) == {"0", "1"}
+    v4 = rep["bfcl_v4"]["0"]["first"]
+    simple = v4["subgroups"]["non_live_simple"]  # simple_python 25%, Java and JavaScript not run (as 0)
+    assert simple["accuracy"] == pytest.approx(0.25 / 3) and simple["n"] == 40
+    assert simple["status"] == "partial" and simple["not_run"] == ["simple_java", "simple_javascript"]
+    assert v4["groups"]["non_live"]["accuracy"] == pytest.approx(0.25 / 12)
+    assert v4["groups"]["irrelevance_detection"]["accuracy"] == pytest.approx(0.25)  # live_irrelevance not run
+    assert v4["groups"]["live"]["status"] == v4["groups"]["multi_turn"]["status"] == "not run"
+    overall_se = math.sqrt((0.1 / 12) ** 2 * 0.25 * 0.75 / 40 + 0.05 ** 2 * 0.25 / 20)
+    assert v4["overall"]["accuracy"] == pytest.approx(0.1 * 0.25 / 12 + 0.1 * 0.25)
+    assert v4["overall"]["se"] == pytest.approx(overall_se) and v4["overall"]["n"] == 60
+    assert rep["bfcl_v4"]["0"]["refined"]["categories"]["simple_python"]["correct"] == 12
+    assert rep["bfcl_v4"]["1"]["first"]["categories"]["simple_python"]["n"] == 41  # answered samples, as above
+    assert "### BFCL v4 (bfcl)" in md
+    assert ("| **Overall Acc** | 100% | 0 (base) | 60 | 2.71% ± 0.56 | 2.75% ± 0.56 | "
+            "partial: 19 of 21 categories not run (count as 0) |") in md
+    assert ("| ↳ Non-Live Simple AST |  | 0 (base) | 40 | 8.33% ± 2.28 | 10.00% ± 2.42 | "
+            "partial: not run (as 0): simple_java, simple_javascript |") in md
+    assert "| Live Acc | 10% | 1 (after round 0) | 0 | N/A | N/A | not run (counts as 0) |" in md
+    assert "| Relevance Detection | - | 0 (base) | 0 | N/A | N/A | not run (counts as 0) |" in md
+
 
 def test_report_without_tables_shows_run_json_figures(tmp_path):
     write_run_report(str(tmp_path), RUN)
@@ -204,3 +226,9 @@ def test_probe_report_accuracies_carry_se_from_the_table(tmp_path):
     assert "| **all items** | 60 | 33.3% ± 6.1 | 36.7% ± 6.2 | 1 | 3 |" in md
     assert "| **mean of categories (unweighted)** | 60 | 37.5% ± 6.6 | 40.0% ± 6.7 |" in md
     assert "one standard error" in md and "No table" not in md
+    # the bfcl source's BFCL v4 table (one model: no model column); none for the generated source
+    assert "| group | weight in overall | n | first answer | after refinement | not run |" in md
+    assert "| **Overall Acc** | 100% | 60 | 2.71% ± 0.56 | 2.75% ± 0.56 | partial: 19 of 21 categories not run (count as 0) |" in md
+    assert "| Irrelevance Detection | 10% | 20 | 25.00% ± 5.59 | 25.00% ± 5.59 | partial: not run (as 0): live_irrelevance |" in md
+    assert md.count("| **Overall Acc** |") == 1
+    assert "BFCL v4" not in bare  # without the table there are no counts to weigh by

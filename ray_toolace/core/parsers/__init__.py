@@ -2,7 +2,8 @@
 
 `get_parser("pythonic")` (lenient), `get_parser("pythonic", strict=True)` (BFCL's decoder rules),
 `get_parser("json")` (`<tool_call>` JSON). Every parser passes the shared conformance suite in
-tests/unit/test_parsers.py.
+tests/unit/test_parsers.py, and stays within the time and size budgets of `limits` on any input
+(tests/unit/test_parser_budgets.py): past one, an answer is a parse error naming the budget.
 """
 
 from __future__ import annotations
