@@ -23,7 +23,6 @@ accuracy stops improving, or at `iterate.max_rounds`.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -72,9 +71,12 @@ class RunManifest:
             return done["result"]
         where["stages"][name] = {"status": "running", "started_at": time.time()}
         self.save()
+        log.info("round %d: %s", where["round"], name)
         t0 = time.perf_counter()
         result = fn()
-        where["stages"][name] = {"status": "done", "seconds": time.perf_counter() - t0, "finished_at": time.time(), "result": result}
+        seconds = time.perf_counter() - t0
+        log.info("round %d: %s done in %.0f s", where["round"], name, seconds)
+        where["stages"][name] = {"status": "done", "seconds": seconds, "finished_at": time.time(), "result": result}
         self.save()
         _maybe_crash(f"round-{where['round']}/{name}")
         return result
@@ -204,7 +206,7 @@ def run_iterate(cfg: Config) -> dict[str, Any]:
     manifest.save()
     write_run_report(run_dir, manifest.data)
     log.info("run finished: %s", manifest.data.get("stop_reason"))
-    print(json.dumps({k: v["metrics"] for k, v in evals.items()}, indent=1)[:4000])
+    log.info("run report: %s", storage.join(run_dir, "report.md"))
     return manifest.data
 
 

@@ -24,6 +24,7 @@ from typing import Any, Iterable
 
 from ray_toolace import storage
 from ray_toolace.core.bfcl_score import NOT_RUN, ROWS, bfcl_v4, not_run_text, part_dicts, weight_text
+from ray_toolace.core.corpus import ORIGINS
 from ray_toolace.core.scoring import category_scores, overall, overall_se
 from ray_toolace.core.stats import A_BETTER, B_BETTER, accuracy_of, pair_by_id, paired_difference
 
@@ -348,7 +349,7 @@ def _accuracy_png(plt, items: dict[str, Any], source: str) -> bytes:
     return _png(fig)
 
 
-CORPUS_PARTS = ("ordinary", "refine_wrong", "refine_right")
+CORPUS_PARTS = ORIGINS  # every record kind the corpus makes, in its order
 
 
 def _kv(d: dict[str, Any] | None) -> str:

@@ -39,7 +39,7 @@ def test_stats_give_the_gold_answer_length_that_max_tokens_must_cover(tiny_model
 
     report = file_stats("bundled:heldout", tokenizer=str(tiny_model_dir))
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
-    lengths = [len(tok.encode(gold_text(s), add_special_tokens=False)) for s in read_jsonl(bundled_path("heldout")).samples if s.expects_call]
+    lengths = [len(tok.encode(gold_text(s, "pythonic"), add_special_tokens=False)) for s in read_jsonl(bundled_path("heldout")).samples if s.expects_call]
     m = re.search(r"gold answer tokens \(pythonic\): mean ([\d.]+), median (\d+), p90 (\d+), p99 (\d+), max (\d+)", report)
     assert m, report
     assert int(m.group(5)) == max(lengths) and int(m.group(2)) <= int(m.group(3)) <= int(m.group(4)) <= max(lengths)
