@@ -21,43 +21,33 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable
 
+from ray_toolace.core.probe_table import answered_rows, first_valid, refined_valid, sample_tokens
 from ray_toolace.core.stats import Z95, PairedDifference, accuracy_of, pair_by_id, paired_difference
 
 
 def answered(rows: Iterable[dict[str, Any]], source: str | None = None) -> list[dict[str, Any]]:
     """Evaluation rows the model answered (prompt fitted), optionally of one source."""
-    return [r for r in rows if (r.get("status") or "ok") == "ok" and len(r.get("valid") or []) and (source is None or r.get("source") == source)]
-
-
-def first_ok(row: dict[str, Any]) -> bool:
-    return bool(row["valid"][0])
+    return [r for r in answered_rows(rows) if source is None or r.get("source") == source]
 
 
 def refined_ok(row: dict[str, Any]) -> bool:
-    """The verdict after refinement (a loop that stopped early keeps its last answer)."""
-    steps = row.get("refine_valid") or []
-    return bool(steps[-1]) if len(steps) else first_ok(row)
-
-
-def tokens(row: dict[str, Any]) -> tuple[int, int]:
-    """(prompt, generated) tokens of every model call the row cost, refinement included."""
-    prompt = int(row.get("prompt_tokens") or 0) + int(row.get("refine_prompt_tokens") or 0)
-    generated = int(row.get("completion_tokens") or 0) + int(row.get("refine_completion_tokens") or 0)
-    return prompt, generated
+    """The verdict after refinement; an unrefined row keeps its first answer's."""
+    verdict = refined_valid(row)
+    return first_valid(row) if verdict is None else verdict
 
 
 def arm_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """One arm's figures: first-answer and refined accuracy (with se), flips, cost per sample."""
     rows = answered(rows)
     n = len(rows)
-    first, refined = accuracy_of(first_ok(r) for r in rows), accuracy_of(refined_ok(r) for r in rows)
-    cost = [tokens(r) for r in rows]
+    first, refined = accuracy_of(first_valid(r) for r in rows), accuracy_of(refined_ok(r) for r in rows)
+    cost = [sample_tokens(r) for r in rows]
     return {
         "n": n,
         "first": first,
         "refined": refined,
-        "right_to_wrong": sum(1 for r in rows if first_ok(r) and not refined_ok(r)),
-        "wrong_to_right": sum(1 for r in rows if not first_ok(r) and refined_ok(r)),
+        "right_to_wrong": sum(1 for r in rows if first_valid(r) and not refined_ok(r)),
+        "wrong_to_right": sum(1 for r in rows if not first_valid(r) and refined_ok(r)),
         "model_calls": sum(int(r.get("model_calls") or 1) for r in rows) / n if n else 0.0,
         "prompt_tokens": sum(p for p, _ in cost) / n if n else 0.0,
         "generated_tokens": sum(g for _, g in cost) / n if n else 0.0,
@@ -67,7 +57,7 @@ def arm_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def compare(a_rows: list[dict[str, Any]], b_rows: list[dict[str, Any]], a_answer: str = "first",
             b_answer: str | None = None, source: str | None = None) -> PairedDifference:
     """B minus A on the items both answered (paired by id); answers "first" or "refined"."""
-    pick = {"first": first_ok, "refined": refined_ok}
+    pick = {"first": first_valid, "refined": refined_ok}
     fa, fb = pick[a_answer], pick[b_answer or a_answer]
     pairs = pair_by_id(answered(a_rows, source), answered(b_rows, source))
     return paired_difference([fa(a) for a, _ in pairs], [fb(b) for _, b in pairs])
@@ -87,7 +77,7 @@ def mean_difference(values: list[float]) -> dict[str, float]:
 def gain_difference(with_rows: list[dict[str, Any]], without_rows: list[dict[str, Any]]) -> dict[str, float]:
     """(refined - first) of one model minus the same of another, per item, paired by id."""
     pairs = pair_by_id(answered(with_rows), answered(without_rows))
-    return mean_difference([(refined_ok(a) - first_ok(a)) - (refined_ok(b) - first_ok(b)) for a, b in pairs])
+    return mean_difference([(refined_ok(a) - first_valid(a)) - (refined_ok(b) - first_valid(b)) for a, b in pairs])
 
 
 def _verdict(low: float, high: float, better: str, worse: str, noise: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from typing import Any
+from typing import Any, Iterable
 
 from ray_toolace.core.checker import check_answer
 from ray_toolace.core.parsers.base import AnswerParser
@@ -153,10 +153,27 @@ def summarize(rows: list[dict[str, Any]], rejects: int = 0) -> dict[str, Any]:
     return summary
 
 
+def answered_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows the model answered (the prompt fitted and at least one verdict was recorded)."""
+    return [r for r in rows if (r.get("status") or STATUS_OK) == STATUS_OK and len(r.get("valid") or [])]
+
+
+def first_valid(row: dict[str, Any]) -> bool:
+    """The verdict on the first answer (greedy in evaluation)."""
+    return bool(row["valid"][0])
+
+
+def refined_valid(row: dict[str, Any]) -> bool | None:
+    """The verdict after the last refinement step (a loop that stopped early keeps its last
+    answer); None when the row was not refined."""
+    steps = row.get("refine_valid") or []
+    return bool(steps[-1]) if len(steps) else None
+
+
 def sample_tokens(row: dict[str, Any]) -> tuple[int, int]:
     """(prompt, generated) tokens of one sample, its refinement calls included."""
-    return (row["prompt_tokens"] + (row.get("refine_prompt_tokens") or 0),
-            row["completion_tokens"] + (row.get("refine_completion_tokens") or 0))
+    return (int(row.get("prompt_tokens") or 0) + int(row.get("refine_prompt_tokens") or 0),
+            int(row.get("completion_tokens") or 0) + int(row.get("refine_completion_tokens") or 0))
 
 
 def refinement_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:

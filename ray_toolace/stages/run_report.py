@@ -25,6 +25,7 @@ from typing import Any, Iterable
 from ray_toolace import storage
 from ray_toolace.core.bfcl_score import NOT_RUN, ROWS, bfcl_v4, not_run_text, part_dicts, weight_text
 from ray_toolace.core.corpus import ORIGINS
+from ray_toolace.core.probe_table import STATUS_OK, answered_rows, first_valid, refined_valid, sample_tokens
 from ray_toolace.core.scoring import category_scores, overall, overall_se
 from ray_toolace.core.stats import A_BETTER, B_BETTER, accuracy_of, pair_by_id, paired_difference
 
@@ -51,7 +52,6 @@ def _stage(rnd: dict[str, Any], name: str) -> dict[str, Any] | None:
     return s["result"] if s and s.get("status") == "done" else None
 
 
-STATUS_OK = "ok"
 BFCL_SOURCE = "bfcl"  # the source name of samples read from BFCL's files (core/formats/bfcl.py)
 # BFCL's non-live AST group; the held-out split uses the same category names
 NON_LIVE = ("simple", "multiple", "parallel", "parallel_multiple")
@@ -81,43 +81,25 @@ def read_eval_tables(run_dir: str, keys: Iterable[str]) -> dict[str, list[dict[s
     return out
 
 
-def _answered(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [r for r in rows if r["status"] == STATUS_OK and len(r["valid"] or [])]
-
-
-def _first(r: dict[str, Any]) -> bool:
-    return bool(r["valid"][0])  # the greedy first answer
-
-
-def _refined(r: dict[str, Any]) -> bool | None:
-    # the verdict after the last refinement step (a loop that stopped keeps its last answer)
-    steps = r.get("refine_valid") or []
-    return bool(steps[-1]) if len(steps) else None
-
-
-def _tokens(r: dict[str, Any], name: str) -> int:
-    # first answer plus refinement calls where the table records them
-    return int(r.get(name) or 0) + int(r.get(f"refine_{name}") or 0)
-
-
 def cell(rows: list[dict[str, Any]], too_long: int = 0) -> dict[str, Any]:
     """The figures of one group of answered rows: accuracy first and after refinement (± se),
     the flips refinement made, mean model calls and tokens per sample."""
     n = len(rows)
-    refined = [r for r in rows if _refined(r) is not None]
+    refined = [r for r in rows if refined_valid(r) is not None]
     out: dict[str, Any] = {
         "n": n,
         "prompt_too_long": too_long,
-        "first": accuracy_of(_first(r) for r in rows).to_dict(),
-        "refined": accuracy_of(_refined(r) for r in refined).to_dict() if refined else None,
+        "first": accuracy_of(first_valid(r) for r in rows).to_dict(),
+        "refined": accuracy_of(refined_valid(r) for r in refined).to_dict() if refined else None,
         "flips": {
-            "right_to_wrong": sum(1 for r in refined if _first(r) and not _refined(r)),
-            "wrong_to_right": sum(1 for r in refined if not _first(r) and _refined(r)),
+            "right_to_wrong": sum(1 for r in refined if first_valid(r) and not refined_valid(r)),
+            "wrong_to_right": sum(1 for r in refined if not first_valid(r) and refined_valid(r)),
         } if refined else None,
         # a row without refinement made one model call, its first answer
         "mean_model_calls": sum(int(r.get("model_calls") or 1) for r in rows) / n if n else 0.0,
-        "mean_prompt_tokens": sum(_tokens(r, "prompt_tokens") for r in rows) / n if n else 0.0,
-        "mean_completion_tokens": sum(_tokens(r, "completion_tokens") for r in rows) / n if n else 0.0,
+        # first answer plus refinement calls where the table records them
+        "mean_prompt_tokens": sum(sample_tokens(r)[0] for r in rows) / n if n else 0.0,
+        "mean_completion_tokens": sum(sample_tokens(r)[1] for r in rows) / n if n else 0.0,
     }
     return out
 
@@ -125,7 +107,7 @@ def cell(rows: list[dict[str, Any]], too_long: int = 0) -> dict[str, Any]:
 def item_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """One model's evaluation table -> per source: per category cells, all items pooled, and
     the unweighted mean of categories (with its se), first answer and after refinement."""
-    answered = _answered(rows)
+    answered = answered_rows(rows)
     too_long: dict[tuple[str, str], int] = defaultdict(int)
     for r in rows:
         if r["status"] != STATUS_OK:
@@ -138,8 +120,8 @@ def item_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "categories": {c: cell([r for r in mine if r["category"] == c], too_long[(source, c)]) for c in cats},
             "all": cell(mine, sum(v for (s_, _), v in too_long.items() if s_ == source)),
         }
-        first = category_scores((r["category"], _first(r)) for r in mine)
-        refined = category_scores((r["category"], bool(_refined(r))) for r in mine if _refined(r) is not None)
+        first = category_scores((r["category"], first_valid(r)) for r in mine)
+        refined = category_scores((r["category"], bool(refined_valid(r))) for r in mine if refined_valid(r) is not None)
         part["mean_of_categories"] = {
             "first": {"p": overall(first), "se": overall_se(first)},
             "refined": {"p": overall(refined), "se": overall_se(refined)} if refined else None,
@@ -152,13 +134,13 @@ def bfcl_v4_figures(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     """BFCL v4's groups and overall (core/bfcl_score.py) of one model's `bfcl` rows, from the
     same per-category scores as the tables (answered samples), first answer and after
     refinement; None when the table holds no answered `bfcl` row."""
-    mine = [r for r in _answered(rows) if r["source"] == BFCL_SOURCE]
+    mine = [r for r in answered_rows(rows) if r["source"] == BFCL_SOURCE]
     if not mine:
         return None
-    refined = [r for r in mine if _refined(r) is not None]
+    refined = [r for r in mine if refined_valid(r) is not None]
     return {
-        "first": bfcl_v4(category_scores((r["category"], _first(r)) for r in mine)).to_dict(),
-        "refined": bfcl_v4(category_scores((r["category"], bool(_refined(r))) for r in refined)).to_dict() if refined else None,
+        "first": bfcl_v4(category_scores((r["category"], first_valid(r)) for r in mine)).to_dict(),
+        "refined": bfcl_v4(category_scores((r["category"], bool(refined_valid(r))) for r in refined)).to_dict() if refined else None,
     }
 
 
@@ -210,7 +192,7 @@ def comparisons(tables: dict[str, list[dict[str, Any]] | None]) -> list[dict[str
     """Paired comparisons on the same samples (paired by id): each trained model against the
     base model and the previous one (first answers, and answers after refinement), and each
     model's answer after refinement against its own first answer. B minus A."""
-    present = {k: _answered(v) for k, v in tables.items() if v is not None}
+    present = {k: answered_rows(v) for k, v in tables.items() if v is not None}
     out: list[dict[str, Any]] = []
 
     def add(kind: str, a: str, b: str, source: str, group: str, answer: str, va: list[bool], vb: list[bool]) -> None:
@@ -232,14 +214,14 @@ def comparisons(tables: dict[str, list[dict[str, Any]] | None]) -> list[dict[str
             for source in sorted({r["source"] for r in present[a]} & {r["source"] for r in present[b]}):
                 for group in _groups(present[a] + present[b], source):
                     pairs = pair_by_id(_group(present[a], source, group), _group(present[b], source, group))
-                    add(kind, a, b, source, group, "first", [_first(x) for x, _ in pairs], [_first(y) for _, y in pairs])
-                    both = [(x, y) for x, y in pairs if _refined(x) is not None and _refined(y) is not None]
-                    add(kind, a, b, source, group, "refined", [bool(_refined(x)) for x, _ in both], [bool(_refined(y)) for _, y in both])
+                    add(kind, a, b, source, group, "first", [first_valid(x) for x, _ in pairs], [first_valid(y) for _, y in pairs])
+                    both = [(x, y) for x, y in pairs if refined_valid(x) is not None and refined_valid(y) is not None]
+                    add(kind, a, b, source, group, "refined", [bool(refined_valid(x)) for x, _ in both], [bool(refined_valid(y)) for _, y in both])
     for k in keys:
         for source in sorted({r["source"] for r in present[k]}):
             for group in _groups(present[k], source):
-                rows = [r for r in _group(present[k], source, group) if _refined(r) is not None]
-                add("refinement", k, k, source, group, "first -> refined", [_first(r) for r in rows], [bool(_refined(r)) for r in rows])
+                rows = [r for r in _group(present[k], source, group) if refined_valid(r) is not None]
+                add("refinement", k, k, source, group, "first -> refined", [first_valid(r) for r in rows], [bool(refined_valid(r)) for r in rows])
     return out
 
 
