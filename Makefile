@@ -30,6 +30,21 @@ bench: install
 clean:
 	rm -rf $(VENV) .pytest_cache
 
+# A local Ray cluster on loopback (token auth, ports of its own; ray_toolace/local_cluster.py):
+#   make cluster-up       start it; prints the exports a shell needs: eval "$$(.venv/bin/ray-toolace cluster env)"
+#   make cluster-down     stop it (only it)
+.PHONY: cluster-up cluster-down
+
+# a cluster runs what is installed: install where nothing is, never reinstall under a running one
+$(VENV)/bin/ray-toolace:
+	bash cluster/install.sh $(VENV)
+
+cluster-up: $(VENV)/bin/ray-toolace
+	$(VENV)/bin/ray-toolace cluster up
+
+cluster-down: $(VENV)/bin/ray-toolace
+	$(VENV)/bin/ray-toolace cluster down
+
 # A Ray cluster from cluster/*.yaml and jobs submitted to it (see the header of each YAML):
 #   make up CLUSTER=cluster/aws.yaml         ray up (syncs the project, installs it on every node)
 #   make dashboard                           keep open: the head's dashboard on 127.0.0.1:8265 over ssh

@@ -5,7 +5,7 @@
     python benchmarks/bench_packing.py --records 256 --method full
 
 Both runs train the same corpus records (ordinary records of the bundled training split), once
-each, with the same step code the Ray Train workers run (`StepRunner`: FSDP2 in a one-process
+each, with the same step code the training core runs (`StepRunner`: FSDP2 in a one-process
 gloo group, bf16 autocast where the CPU computes bf16 natively, LoRA or full) and the same memory budget per micro-batch
 (`tokens_per_batch // max_seq_len` rows of at most `max_seq_len` tokens; gradient
 checkpointing on by default, to keep memory low). So both see the same
@@ -32,11 +32,11 @@ def corpus_records(n: int) -> list[dict]:
 def run_mode(model_path: str, seqs, cfg, pad_id: int) -> dict:
     import torch
 
-    from ray_toolace.train.loop import StepRunner, build_optimizer
+    from ray_toolace.train.step import StepRunner, build_optimizer
     from ray_toolace.train.model import load_model, shard_model
     from ray_toolace.train.packing import make_batches
 
-    model = shard_model(load_model(model_path, cfg), use_gpu=False)
+    model = shard_model(load_model(model_path, cfg), bf16=False)
     model.train()
     runner = StepRunner(model, build_optimizer(model, cfg), cfg, torch.device("cpu"), world=1)
     batches = make_batches(seqs, cfg.packing, cfg.tokens_per_batch, cfg.max_seq_len, pad_id, cfg.seed)
@@ -87,7 +87,7 @@ def main() -> None:
     tok = load_tokenizer(model_path)
     seqs, dropped = tokenize_records(tok, corpus_records(args.records), args.max_seq_len)
     lengths = sorted(len(s) for s in seqs)
-    from ray_toolace.train.loop import cpu_has_bf16
+    from ray_toolace.train.step import cpu_has_bf16
 
     precision = args.precision if args.precision == "fp32" or cpu_has_bf16() else "fp32 (no native bf16 on this CPU)"
     print(f"model {model_path} ({args.method}, {precision}); {len(seqs)} sequences, {dropped} over "

@@ -3,7 +3,7 @@
     ray job submit --working-dir . -- python jobs/serve.py --config configs/serve.yaml [model.lora_adapter=DIR ...]
     RAY_ADDRESS=127.0.0.1:6379 python jobs/serve.py --config configs/serve.yaml
 
-The job deploys the Serve application, waits until GET /health answers, prints the URL and
+The job deploys the Serve application, waits until GET /ready answers, prints the URL and
 exits: the application belongs to Serve's controller, not to this job, and keeps serving.
 Remove it with `serve shutdown -y` (every application and Serve itself), or from Python
 with `ray.serve.delete("ray-toolace")`.

@@ -6,6 +6,7 @@
     ray-toolace model prepare                        convert the default model once, print its folder
     ray-toolace submit JOB --address URL --config FILE [a.b=v ...]   run a job on a Ray cluster, follow it
     ray-toolace status RUN_DIR                       summarise a run's manifests (local or s3://)
+    ray-toolace cluster up|env|down                  a local Ray cluster on loopback; env: what a shell exports
 
 Each subcommand imports what it needs when it runs, so `ray-toolace check` starts in well under
 a second (no torch, Ray or vLLM).
@@ -58,7 +59,7 @@ def _model_prepare(args: argparse.Namespace) -> int:
 
 def _submit(args: argparse.Namespace) -> int:
     from ray_toolace.config import ConfigError
-    from ray_toolace.submit import SubmitError, follow, submit
+    from ray_toolace.submit import SubmitError, follow, on_interrupt, submit
 
     address = args.address or os.environ.get("RAY_API_SERVER_ADDRESS") or os.environ.get("RAY_ADDRESS")
     if not address:
@@ -74,15 +75,22 @@ def _submit(args: argparse.Namespace) -> int:
             return 2
     try:
         client, submission_id = submit(
-            address, args.job, args.config, args.overrides, env_names=tuple(args.env),
+            address, args.job, args.config, args.overrides, env_names=tuple(args.env), force_env=args.force_env,
             driver_cpus=args.driver_cpus, driver_resources=resources,
         )
     except (SubmitError, ConfigError) as e:
         print(f"ray-toolace submit: {e}", file=sys.stderr)
         return 2
-    except (ConnectionError, RuntimeError) as e:  # the cluster is unreachable or refused the job
-        print(f"ray-toolace submit: {address}: {e}", file=sys.stderr)
-        return 1
+    except Exception as e:
+        from ray_toolace.local_cluster import auth_hint, is_auth_error
+
+        if is_auth_error(e):  # Ray's AuthenticationError: say what to set, not a traceback
+            print(f"ray-toolace submit: {address}: {auth_hint(e)}", file=sys.stderr)
+            return 1
+        if isinstance(e, (ConnectionError, RuntimeError)):  # the cluster is unreachable or refused the job
+            print(f"ray-toolace submit: {address}: {e}", file=sys.stderr)
+            return 1
+        raise
     print(f"submitted {submission_id} to {address}", file=sys.stderr)
     print(submission_id)
     if args.no_follow:
@@ -91,8 +99,7 @@ def _submit(args: argparse.Namespace) -> int:
     try:
         status = follow(client, submission_id)
     except KeyboardInterrupt:
-        # the job belongs to the cluster; leaving the log stream does not stop it
-        print(f"\nstill running; stop it with: ray job stop --address {address} {submission_id}", file=sys.stderr)
+        on_interrupt(client, submission_id, address)
         return 130
     info = client.get_job_info(submission_id)
     print(f"job {submission_id} {status}" + (f": {info.message}" if status != "SUCCEEDED" and info.message else ""), file=sys.stderr)
@@ -103,6 +110,36 @@ def _status(args: argparse.Namespace) -> int:
     from ray_toolace.submit import describe_run
 
     print(describe_run(args.run_dir))
+    return 0
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    from ray_toolace import local_cluster as lc
+
+    directory = lc.state_dir(args.state_dir)
+    if args.action == "up":
+        try:
+            state = lc.up(directory, num_cpus=args.num_cpus, runs_root=args.runs_root)
+        except lc.ClusterError as e:
+            print(f"ray-toolace cluster up: {e}", file=sys.stderr)
+            return 1
+        word = "already running" if state.get("already_running") else "started"
+        print(f"local Ray cluster {word}: GCS {state['gcs_address']}, dashboard {state['dashboard_url']}, "
+              f"token in {state['token_path']}", file=sys.stderr)
+        print('every shell that submits to it needs this environment: eval "$(ray-toolace cluster env)" '
+              "(stop it: ray-toolace cluster down)", file=sys.stderr)
+        print(lc.export_lines(lc.shell_env(state)))
+        return 0
+    state = lc.read_state(directory)
+    if args.action == "env":
+        if state is None:
+            print("ray-toolace cluster env: no local cluster recorded; start one with: ray-toolace cluster up", file=sys.stderr)
+            return 1
+        print(lc.export_lines(lc.shell_env(state)))
+        return 0
+    stopped = lc.down(directory)
+    print(f"stopped the local Ray cluster at {stopped['gcs_address']}" if stopped else "no local cluster recorded",
+          file=sys.stderr)
     return 0
 
 
@@ -144,10 +181,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", default=None, help="a config inside the project (it travels with the job)")
     p.add_argument("overrides", nargs="*", help="dotted overrides, e.g. sampling.k=8 run_dir=s3://bucket/run")
     p.add_argument("--no-follow", action="store_true", help="print the submission id and return")
-    p.add_argument("--env", action="append", default=[], metavar="NAME", help="pass this environment variable to the job (repeatable)")
+    p.add_argument("--env", action="append", default=[], metavar="NAME", help="pass this environment variable to the job (repeatable; credential-looking names are refused)")
+    p.add_argument("--force-env", action="store_true", help="pass credential-looking --env names anyway (Ray logs a job's runtime env)")
     p.add_argument("--driver-cpus", type=float, default=None, help="CPUs reserved for the driver (default: none, driver on the head)")
     p.add_argument("--driver-resource", action="append", default=[], metavar="NAME=AMOUNT", help="a resource reserved for the driver (repeatable)")
     p.set_defaults(func=_submit)
+
+    p = sub.add_parser("cluster", help="a local Ray cluster on loopback with token auth: up, env, down")
+    p.add_argument("action", choices=["up", "env", "down"], help="env prints the exports a new shell needs")
+    p.add_argument("--num-cpus", type=int, default=None, help="CPUs the cluster offers (default: all)")
+    p.add_argument("--runs-root", default=None, help="where relative run_dirs land (default: this folder)")
+    p.add_argument("--state-dir", default=None, help="where its address and token are kept (default: "
+                   "$RAY_TOOLACE_CLUSTER_DIR, else <cache>/cluster)")
+    p.set_defaults(func=_cluster)
 
     p = sub.add_parser("status", help="summarise a run's manifests: probe/eval outputs, iterate rounds")
     p.add_argument("run_dir", help="a run directory or stage output, local or s3://")

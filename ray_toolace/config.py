@@ -26,7 +26,8 @@ class ModelConfig(_Section):
     name_or_path: str = "smollm2-135m"
     lora_adapter: str | None = None  # a peft adapter folder applied with LoRARequest, unmerged
     cache_dir: str | None = None  # where prepared models live; env RAY_TOOLACE_CACHE otherwise
-    max_model_len: int = Field(4096, ge=256)
+    # the context the engines hold; None: the model's own (vLLM reads it from the model's config)
+    max_model_len: int | None = Field(None, ge=256)
     dtype: Literal["auto", "bfloat16", "float16", "float32"] = "auto"
 
 
@@ -74,9 +75,12 @@ class DataConfig(_Section):
     train: list[str] = ["bundled:train"]
     eval: list[str] = ["bundled:heldout", "bfcl:simple,multiple,parallel,parallel_multiple,irrelevance"]
     limit: int | None = Field(None, ge=1)  # at most this many samples per input (quick runs)
+    # which `limit` samples: a file's first ones, or a seeded draw spread evenly over its
+    # categories (a small pool then holds the no-call samples a file's first rows may lack)
+    limit_draw: Literal["first", "stratified"] = "first"
     # at most this many per category of every evaluation input, a seeded draw (core/draw.py)
     eval_limit: int | None = Field(None, ge=1)
-    seed: int = 0  # the evaluation draw
+    seed: int = 0  # the evaluation draw and the stratified training draw
 
 
 class ProbeConfig(_Section):
@@ -175,7 +179,21 @@ class ServeConfig(_Section):
     min_replicas: int = Field(1, ge=0)
     max_replicas: int = Field(1, ge=1)
     target_ongoing_requests: float = Field(16, gt=0)
-    max_ongoing_requests: int = Field(64, ge=1)  # per engine replica; more wait in Serve's queue
+    max_ongoing_requests: int = Field(64, ge=1)  # per engine replica: requests answered at once
+    # backpressure: past max_ongoing_requests x max_replicas running, this many wait (per ingress
+    # replica, within their deadline); any more get 503 with Retry-After at once (ours)
+    max_queued_requests: int = Field(64, ge=0)
+    retry_after_s: int = Field(5, ge=0)  # the Retry-After of a 503 (ours)
+    # an oversize body is read and dropped up to this many bytes so the client sees the 413;
+    # past it the connection is closed (ours)
+    max_discard_bytes: int = Field(64_000_000, ge=0)
+    # per-request cost ceilings (ours): refinements a request may ask for, refinements under the
+    # fixed schedule (0: no fixed schedule), max_tokens per model call, and max_tokens times the
+    # most model calls the request can make
+    max_refinements: int = Field(4, ge=0, le=8)
+    max_fixed_refinements: int = Field(3, ge=0, le=8)
+    max_tokens: int = Field(1024, ge=1)
+    max_request_tokens: int = Field(4096, ge=1)
 
 
 class DemoConfig(_Section):
@@ -186,8 +204,24 @@ class DemoConfig(_Section):
     input: str = "bundled:heldout"  # where they are drawn from: any input data.eval accepts
 
 
+class TrackingConfig(_Section):
+    # MLflow tracking of the iterate loop (ray_toolace/tracking.py; needs the `tracking` extra):
+    # one MLflow run per run directory, a nested run per round
+    mlflow: bool = False
+    # a tracking server (http://host:5000) or any MLflow store URI; None: a SQLite store with
+    # its artifacts under <run_dir>/mlflow/ (ours; an s3:// run_dir needs a server here)
+    uri: str | None = None
+    experiment: str = "ray_toolace"  # ours
+    run_name: str | None = None  # None: the run directory's last folder name (ours)
+
+
 class Config(_Section):
     run_dir: str = "runs/default"  # local path or s3://bucket/prefix
+    # a relative run_dir is taken below this folder (or env RAY_TOOLACE_RUNS_ROOT); inside a Ray
+    # job's copy of the working directory a relative run_dir without either is refused
+    runs_root: str | None = None
+    # a stage re-run under a changed configuration: refuse, naming what changed, or redo it (ours)
+    resume: Literal["refuse", "restart"] = "refuse"
     model: ModelConfig = ModelConfig()
     engine: EngineConfig = EngineConfig()
     sampling: SamplingConfig = SamplingConfig()
@@ -201,6 +235,14 @@ class Config(_Section):
     iterate: IterateConfig = IterateConfig()
     serve: ServeConfig = ServeConfig()
     demo: DemoConfig = DemoConfig()
+    tracking: TrackingConfig = TrackingConfig()
+
+    @model_validator(mode="after")
+    def _tracking_store(self) -> "Config":
+        if self.tracking.mlflow and self.tracking.uri is None and self.run_dir.startswith("s3://"):
+            raise ValueError("tracking.uri: an s3:// run_dir has no local folder for the default MLflow store; "
+                             "give a tracking server, e.g. tracking.uri=http://HOST:5000")
+        return self
 
 
 class ConfigError(ValueError):

@@ -42,6 +42,8 @@ import traceback
 from collections import OrderedDict
 from typing import Any, Callable, TextIO
 
+from ray_toolace.core.secrets import redact_argv
+
 # a worker line that starts with one of the project's tags is progress meant for a person
 PROGRESS = re.compile(r"^\[(probe|train)\] ")
 FILES = {"driver": "driver.log", "workers": "workers.log"}
@@ -166,7 +168,7 @@ def setup(run_dir: str, announce: bool = True) -> str:
     sys.stderr.flush()
     console_err = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
     driver = open(os.path.join(log_dir, FILES["driver"]), "a", buffering=1, encoding="utf-8", errors="replace")
-    driver.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}: {' '.join(sys.argv)}\n")
+    driver.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}: {' '.join(redact_argv(sys.argv))}\n")  # no key in a log
     # fd level, so that C++ logs, child processes and handlers holding the old sys.stderr land
     # there too; sys.stderr still wraps fd 2 and follows
     os.dup2(driver.fileno(), 2)

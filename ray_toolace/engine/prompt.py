@@ -10,6 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 
+class PromptRejected(ValueError):
+    """The model's chat template (or tokenizer) refused the conversation: the caller's input,
+    not a broken engine (the endpoint answers 400)."""
+
+
 def render_prompt(tokenizer: Any, messages: list[dict[str, Any]]) -> str:
     """The prompt text through the model's own chat template (tools are in the messages)."""
     return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)

@@ -37,12 +37,13 @@ def engine_kwargs(model_path: str, model: ModelConfig, engine: EngineConfig, lor
     kwargs: dict[str, Any] = dict(
         model=model_path,
         dtype=engine_dtype(model.dtype, use_gpu),
-        max_model_len=model.max_model_len,
         seed=engine.seed,  # seeded once here: per-request seeds crash the CPU build
         tensor_parallel_size=engine.tensor_parallel_size,
         max_num_seqs=engine.max_num_seqs,
         enforce_eager=eager(engine.enforce_eager, use_gpu),
     )
+    if model.max_model_len is not None:  # otherwise vLLM takes the model's own context length
+        kwargs["max_model_len"] = model.max_model_len
     if use_gpu:
         kwargs["gpu_memory_utilization"] = engine.gpu_memory_utilization
     if lora_path:
@@ -63,7 +64,7 @@ class Engine:
         kwargs = engine_kwargs(model_path, model, engine, lora_path, use_gpu)
         self.llm = LLM(**kwargs)
         self.tokenizer = self.llm.get_tokenizer()
-        self.max_model_len = model.max_model_len
+        self.max_model_len = self.llm.llm_engine.model_config.max_model_len  # the config's, or the model's own
         self._lora = None
         if lora_path:
             from vllm.lora.request import LoRARequest

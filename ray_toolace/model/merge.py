@@ -3,9 +3,14 @@
 vLLM's CPU build applies LoRA adapters with generic kernels that made probing and evaluation
 several times slower than the same model merged (measured on the default model: a round's
 evaluation took well over twice as long as the base model's). So when engines run on CPU, a
-round's adapter is merged once into `<adapter>-merged` (fp32, tokenizer and chat template
-included) and that folder is probed, evaluated and served instead; on GPUs the adapter is applied
-unmerged with LoRARequest, as before. Local folders only: an adapter on S3 stays unmerged.
+round's adapter is merged once into `<adapter>-merged-<digest>` (fp32, tokenizer and chat
+template included) and that folder is probed, evaluated and served instead; on GPUs the adapter
+is applied unmerged with LoRARequest, as before. Local folders only: an adapter on S3 stays
+unmerged.
+
+The folder's name carries a digest of the adapter's files and of its base model
+(model/identity.py), so an adapter retrained in place gets a new merged folder instead of
+reusing the merge of the old weights.
 """
 
 from __future__ import annotations
@@ -18,25 +23,29 @@ import time
 from pathlib import Path
 
 from ray_toolace import storage
+from ray_toolace.core.fingerprint import digest
+from ray_toolace.model.identity import folder_digest, model_identity
 from ray_toolace.train.model import adapter_base, tokenizer_path
 
 log = logging.getLogger("ray_toolace.model")
 
 
 def merged_path(adapter_dir: str) -> str:
-    return adapter_dir.rstrip("/") + "-merged"
+    """`<adapter>-merged-<digest of the adapter's content and its base model's>`."""
+    key = digest({"adapter": folder_digest(adapter_dir), "base": model_identity(adapter_base(adapter_dir))})
+    return f"{adapter_dir.rstrip('/')}-merged-{key[:12]}"
 
 
 def merge_adapter(adapter_dir: str) -> str | None:
     """The merged folder of a local adapter, written once (atomically); None for S3 adapters."""
     if storage.is_s3(adapter_dir):
         return None
-    out = Path(merged_path(adapter_dir))
-    if (out / "config.json").is_file():
-        return str(out)
     base = adapter_base(adapter_dir)
     if base is None:
         raise ValueError(f"{adapter_dir} is not a peft adapter folder")
+    out = Path(merged_path(adapter_dir))
+    if (out / "config.json").is_file():
+        return str(out)
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer

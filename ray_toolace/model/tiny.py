@@ -73,6 +73,7 @@ def build_tiny_model(
     num_heads: int = 2,
     num_kv_heads: int = 1,
     max_position_embeddings: int = 4096,
+    initializer_range: float = 0.3,
 ) -> Path:
     """Write a random Llama model plus tokenizer into `out_dir` and return its path.
 
@@ -115,10 +116,11 @@ def build_tiny_model(
         head_dim=head_dim,
         max_position_embeddings=max_position_embeddings,
         rope_theta=10000.0,
-        # Wider than the usual 0.02: at 0.02 the tied embeddings dominate and greedy decoding just
-        # repeats the last prompt token; at 0.3 outputs vary, so tests can tell engines and
-        # adapters apart. Tied like SmolLM2's, so training code meets the same weight sharing.
-        initializer_range=0.3,
+        # 0.3 by default, wider than the usual 0.02: at 0.02 the tied embeddings dominate and greedy
+        # decoding just repeats the last prompt token; at 0.3 outputs vary, so tests can tell engines
+        # and adapters apart (large models want 0.02). Tied like SmolLM2's, so training code meets
+        # the same weight sharing.
+        initializer_range=initializer_range,
         tie_word_embeddings=True,
         bos_token_id=ids["<|im_start|>"],
         eos_token_id=ids["<|im_end|>"],

@@ -16,6 +16,9 @@ evaluation drives; this module only decides what to ask the model for each `tool
 
 Each step in the trace is checked against the offered tools' JSON schemas (unknown function,
 missing or unknown parameters, wrong types or enum values) and flagged, never silently fixed.
+An answer whose calls hold values JSON cannot carry (bytes, complex numbers, non-string dict
+keys: the pythonic format can write them) is read as a parse error, not as calls: OpenAI's wire
+form sends arguments as JSON, and the refinement prompt then asks the model to fix it.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 from ray_toolace.core.generation import Generation, TooLong
-from ray_toolace.core.parsers import get_parser
+from ray_toolace.core.parsers import AnswerParser, Parsed, get_parser
 from ray_toolace.core.prompts import chat_messages
 from ray_toolace.core.refine import RefineLoop, Schedule, run_one
-from ray_toolace.core.render import from_openai_tool_calls
+from ray_toolace.core.render import from_openai_tool_calls, json_problem
 from ray_toolace.core.schema_check import call_issues
 from ray_toolace.core.types import ToolCall
+from ray_toolace.serve.protocol import Limits
 
 FORCE_INSTRUCTION = (
     "You must answer with at least one call to one of the functions listed above, in the "
@@ -74,6 +78,46 @@ class Answer:
     trace: dict[str, Any] = field(default_factory=dict)
 
 
+class JsonCallsParser:
+    """An answer parser whose calls always travel as JSON: any other call is a parse error."""
+
+    def __init__(self, parser: AnswerParser):
+        self.parser = parser
+        self.name = parser.name
+
+    def parse(self, text: str) -> Parsed:
+        parsed = self.parser.parse(text)
+        for call in parsed.calls:
+            problem = json_problem(call.arguments, f"{call.name} arguments")
+            if problem:
+                return Parsed(error=f"not sendable as JSON: {problem}")
+        return parsed
+
+    def render(self, calls: list[ToolCall]) -> str:
+        return self.parser.render(calls)
+
+
+def plan_for(req: Any, limits: Limits, fmt: str = "pythonic") -> Plan:
+    """The plan of a validated request (`protocol.parse_request`), with the server's defaults."""
+    mode = req.choice_mode()
+    tools = req.tool_schemas()
+    if mode == "named":
+        tools = [t for t in tools if t["name"] == req.tool_choice.function.name]
+    previous = req.previous_answer
+    return Plan(
+        tools=tools,
+        messages=req.turns(),
+        mode=mode,
+        max_refinements=limits.default_refinements if req.max_refinements is None else req.max_refinements,
+        schedule=req.refine_schedule,
+        temperature=req.temperature or 0.0,
+        max_tokens=req.answer_tokens(limits.default_tokens),
+        previous_answer=[tc.model_dump() for tc in previous] if isinstance(previous, list) else previous,
+        fmt=fmt,
+        force_attempts=limits.force_attempts,
+    )
+
+
 def plain_messages(messages: list[dict[str, Any]], fmt: str) -> list[dict[str, Any]]:
     """The conversation as text turns with no tool prompt (tool_choice none)."""
     parser = get_parser(fmt)
@@ -95,7 +139,7 @@ def previous_text(previous: str | list[dict[str, Any]], fmt: str) -> str:
 
 async def answer(plan: Plan, generate: Generate) -> Answer:
     """Run one request to its final answer. Raises PromptTooLong when the first prompt does not fit."""
-    parser = get_parser(plan.fmt)  # lenient: a server should read calls wrapped in prose
+    parser = JsonCallsParser(get_parser(plan.fmt))  # lenient: a server should read calls wrapped in prose
     words = plan.mode == "none"
     draft = None if words or plan.previous_answer is None else previous_text(plan.previous_answer, plan.fmt)
     loop = RefineLoop(

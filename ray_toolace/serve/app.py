@@ -9,9 +9,17 @@ Three ways to deploy it, all on loopback unless told otherwise:
         (serve.host / serve.port of the config; the job deploys, waits for /health, exits)
 
 Routes: POST /v1/chat/completions (tool calling, adaptive self-refinement, stream=true as SSE),
-POST /v1/refine (the native form: refine a given answer), GET /v1/models, GET /health.
+POST /v1/refine (the native form: refine a given answer), GET /v1/models, GET /health (liveness:
+the ingress answers, never queued behind generation), GET /ready (readiness: the engine answers
+a call queued like generation, and the queue has room).
 Every refusal is OpenAI's `{"error": {"message", "type", "param", "code"}}` with a 4xx status;
 a bearer token is required when `serve.api_key` or env RAY_TOOLACE_API_KEY is set.
+
+Under load: each ingress replica runs at most `serve.max_ongoing_requests x serve.max_replicas`
+requests and queues `serve.max_queued_requests` more; past that, 503 with Retry-After at once.
+The whole request (body read, queueing, every model call) runs under one deadline
+(`serve.request_timeout_s`, or the request's tighter `request_timeout_s`): 408 when the body
+did not arrive in time, 504 when the answer did not. A dead or unreachable engine is a 503.
 The request logic (validation, the refinement loop, response bodies) is pure code in
 protocol.py, answer.py and responses.py; this module only wires it to HTTP and to the engine.
 """
@@ -30,6 +38,9 @@ from typing import Any, Awaitable, Callable
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from ray import serve
+from ray.exceptions import RayError
+from ray.serve.config import BackpressureConfig
+from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 from ray.serve.handle import DeploymentHandle
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -37,13 +48,18 @@ from ray_toolace.config import Config, load_config
 from ray_toolace.serve import responses
 from ray_toolace.core.generation import Generation, TooLong
 from ray_toolace.engine.placement import actor_resources, engines_on_gpu
-from ray_toolace.serve.answer import Plan, PromptTooLong, answer
+from ray_toolace.engine.prompt import PromptRejected
+from ray_toolace.serve.admission import Admission, Overloaded
+from ray_toolace.serve.answer import Plan, PromptTooLong, answer, plan_for
 from ray_toolace.serve.engine import EngineDeployment
 from ray_toolace.serve.metrics import ServeMetrics
 from ray_toolace.serve.protocol import ChatCompletionRequest, Limits, RefineRequest, RequestError, error_body, parse_request
 
 API_KEY_ENV = "RAY_TOOLACE_API_KEY"
 APP_NAME = "ray-toolace"
+READY_TIMEOUT_S = 10  # a readiness call the engine does not answer in this time: not ready
+# ingress slots beyond the admitted requests: liveness, /v1/models and fast refusals get in (ours)
+INGRESS_HEADROOM = 64
 log = logging.getLogger("ray.serve")
 
 api = FastAPI(title="ray_toolace", docs_url=None, redoc_url=None, openapi_url=None)
@@ -62,18 +78,27 @@ def model_ids(cfg: Config) -> tuple[str, str | None]:
     return base, adapter
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it passes `limit` (never read whole first)."""
+async def _read_body(request: Request, limit: int, discard_limit: int) -> bytes:
+    """The body; past `limit` bytes a 413, after reading and dropping the rest up to
+    `discard_limit` (answering while the client still sends makes it see a reset connection,
+    not the 413). Never more than `limit` bytes are kept."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isdigit() and int(declared) > max(limit, discard_limit):
         raise RequestError(413, f"the request body has {declared} bytes; at most {limit} are accepted", code="body_too_large")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > limit:
-            raise RequestError(413, f"the request body exceeds {limit} bytes", code="body_too_large")
-        chunks.append(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        elif size > discard_limit:
+            break
+    if size > limit:
+        raise RequestError(413, f"the request body exceeds {limit} bytes", code="body_too_large")
     return b"".join(chunks)
+
+
+def _remaining(deadline: float) -> float:
+    return deadline - time.monotonic()
 
 
 @serve.deployment(name="Ingress", max_ongoing_requests=256)
@@ -85,7 +110,9 @@ class Ingress:
         # the key lives only in this object: never in a log line, a response or the config
         self._api_key = (api_key or os.environ.get(API_KEY_ENV) or "").encode() or None
         self.base_id, self.adapter_id = model_ids(self.cfg)
-        self.limits = Limits(self.cfg.serve.max_tools, self.cfg.serve.max_messages)
+        self.limits = limits(self.cfg)
+        s = self.cfg.serve
+        self.admission = Admission(s.max_ongoing_requests * s.max_replicas, s.max_queued_requests)
         self.metrics = ServeMetrics()
 
     # ---- plumbing shared by every route ------------------------------------------------------
@@ -101,13 +128,21 @@ class Ingress:
         if not hmac.compare_digest(token.strip().encode(), self._api_key):
             raise RequestError(401, "invalid API key", code="invalid_api_key", type="authentication_error")
 
-    async def _guarded(self, route: str, request: Request, work: Callable[[], Awaitable[Response]]) -> Response:
+    def _unavailable(self, message: str, code: str) -> RequestError:
+        return RequestError(503, message, code=code, type="server_error", retry_after_s=self.cfg.serve.retry_after_s)
+
+    async def _guarded(self, route: str, request: Request, work: Callable[[float], Awaitable[Response]]) -> Response:
         start = time.perf_counter()
+        deadline = time.monotonic() + self.cfg.serve.request_timeout_s  # the request's tighter one comes later
         try:
             self._authorize(request)
-            response = await work()
+            response = await work(deadline)
         except RequestError as e:
-            headers = {"WWW-Authenticate": "Bearer"} if e.status == 401 else None
+            headers = {}
+            if e.status == 401:
+                headers["WWW-Authenticate"] = "Bearer"
+            if e.retry_after_s is not None:
+                headers["Retry-After"] = str(e.retry_after_s)
             response = JSONResponse(e.body(), e.status, headers=headers)
             self.metrics.error(route, e.code)
         except Exception:  # a bug or a dead engine: a 500 with no internals, the trace in the log
@@ -129,37 +164,57 @@ class Ingress:
         served = ", ".join(m for m in (self.base_id, self.adapter_id) if m)
         raise RequestError(404, f"model {requested!r} is not served here; served: {served}", "model", "model_not_found")
 
-    def _plan(self, req: Any, mode: str) -> Plan:
-        tools = req.tool_schemas()
-        if mode == "named":
-            tools = [t for t in tools if t["name"] == req.tool_choice.function.name]
-        previous = req.previous_answer
-        return Plan(
-            tools=tools,
-            messages=req.turns(),
-            mode=mode,
-            max_refinements=self.cfg.refine.max_refinements if req.max_refinements is None else req.max_refinements,
-            schedule=req.refine_schedule,
-            temperature=req.temperature or 0.0,
-            max_tokens=req.answer_tokens(self.cfg.sampling.max_tokens),
-            previous_answer=[tc.model_dump() for tc in previous] if isinstance(previous, list) else previous,
-            fmt=self.cfg.prompt.answer_format,
-            force_attempts=self.cfg.serve.force_attempts,
-        )
+    async def _body(self, request: Request, deadline: float) -> bytes:
+        s = self.cfg.serve
+        try:
+            return await asyncio.wait_for(_read_body(request, s.max_body_bytes, s.max_discard_bytes), _remaining(deadline))
+        except asyncio.TimeoutError:
+            raise RequestError(408, f"the request body did not arrive within {s.request_timeout_s:g} s",
+                               code="request_timeout") from None
 
-    async def _answer(self, route: str, plan: Plan, req: Any, use_lora: bool):
+    async def _parse(self, request: Request, deadline: float, model: type) -> Any:
+        body = await self._body(request, deadline)
+        # validation is pure Python and bounded, but a megabyte of JSON takes a while: off the loop
+        return await asyncio.to_thread(parse_request, body, model, self.limits)
+
+    async def _generate(self, messages: list[dict[str, Any]], temperature: float, max_tokens: int, top_p: float,
+                        use_lora: bool) -> Generation | TooLong:
+        """One engine call; the engine's failures become the client's 400 or a 503."""
+        try:
+            return await self.engine.generate.remote(messages, temperature, max_tokens, top_p, use_lora)
+        except PromptRejected as e:  # raised in the replica, re-raised here as an instance of it
+            cause = getattr(e, "cause", e)
+            raise RequestError(400, f"the model's chat template refused the conversation: {cause}",
+                               "messages", "invalid_conversation") from None
+        except BackPressureError:
+            raise self._unavailable("the model engine's queue is full; try again later", "overloaded") from None
+        except (RayError, DeploymentUnavailableError) as e:
+            log.warning("engine call failed: %s", type(e).__name__)
+            raise self._unavailable("the model engine is unavailable; try again later", "engine_unavailable") from None
+
+    async def _answer(self, route: str, plan: Plan, req: Any, use_lora: bool, deadline: float):
         top_p = req.top_p or 1.0
 
         async def generate(messages: list[dict[str, Any]], temperature: float, max_tokens: int) -> Generation | TooLong:
-            return await self.engine.generate.remote(messages, temperature, max_tokens, top_p, use_lora)
+            return await self._generate(messages, temperature, max_tokens, top_p, use_lora)
 
-        timeout = min(self.cfg.serve.request_timeout_s, req.request_timeout_s or float("inf"))
+        async def admitted() -> Any:
+            async with self.admission.slot():
+                return await answer(plan, generate)
+
+        timeout = self.cfg.serve.request_timeout_s
+        if req.request_timeout_s is not None and req.request_timeout_s < timeout:
+            arrival = deadline - timeout  # the client's deadline counts from the same moment
+            timeout = req.request_timeout_s
+            deadline = arrival + timeout
         try:
             # cancelling the wait cancels the engine call in flight, which aborts it inside vLLM
-            result = await asyncio.wait_for(answer(plan, generate), timeout)
+            result = await asyncio.wait_for(admitted(), max(_remaining(deadline), 0))
         except asyncio.TimeoutError:
             raise RequestError(504, f"no answer within {timeout:g} s; the request was cancelled",
                                code="timeout", type="timeout_error") from None
+        except Overloaded as e:
+            raise self._unavailable(f"the server is at capacity ({e}); try again later", "overloaded") from None
         except PromptTooLong as e:
             raise RequestError(400, f"{e}; shorten the conversation, the tools or max_tokens",
                                "messages", "context_length_exceeded") from None
@@ -177,10 +232,10 @@ class Ingress:
 
     @api.post("/v1/chat/completions")
     async def chat_completions(self, request: Request) -> Response:
-        async def work() -> Response:
-            req = parse_request(await _read_body(request, self.cfg.serve.max_body_bytes), ChatCompletionRequest, self.limits)
+        async def work(deadline: float) -> Response:
+            req = await self._parse(request, deadline, ChatCompletionRequest)
             model_id, use_lora = self._model(req.model)
-            result = await self._answer("chat", self._plan(req, req.choice_mode()), req, use_lora)
+            result = await self._answer("chat", plan_for(req, self.limits, self.cfg.prompt.answer_format), req, use_lora, deadline)
             request_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
             if req.stream:
                 include_usage = bool(req.stream_options and req.stream_options.include_usage)
@@ -192,17 +247,17 @@ class Ingress:
 
     @api.post("/v1/refine")
     async def refine(self, request: Request) -> Response:
-        async def work() -> Response:
-            req = parse_request(await _read_body(request, self.cfg.serve.max_body_bytes), RefineRequest, self.limits)
+        async def work(deadline: float) -> Response:
+            req = await self._parse(request, deadline, RefineRequest)
             model_id, use_lora = self._model(req.model)
-            result = await self._answer("refine", self._plan(req, "auto"), req, use_lora)
+            result = await self._answer("refine", plan_for(req, self.limits, self.cfg.prompt.answer_format), req, use_lora, deadline)
             return JSONResponse(responses.refine_result(result, model_id))
 
         return await self._guarded("refine", request, work)
 
     @api.get("/v1/models")
     async def models(self, request: Request) -> Response:
-        async def work() -> Response:
+        async def work(deadline: float) -> Response:
             ids = [m for m in (self.base_id, self.adapter_id) if m]
             return JSONResponse(responses.models_list(ids, int(time.time())))
 
@@ -210,17 +265,41 @@ class Ingress:
 
     @api.get("/health")
     async def health(self) -> Response:
-        # open without a key, for load balancers; says only whether the engine answers
-        try:
-            await asyncio.wait_for(self.engine.ready.remote(), 10)
-        except Exception as e:
-            log.warning("health check failed: %s", type(e).__name__)
-            return JSONResponse({"status": "unavailable"}, 503)
+        # liveness, open without a key: this replica's event loop answers; no engine call, so a
+        # replica busy generating never looks dead
         return JSONResponse({"status": "ok"})
+
+    @api.get("/ready")
+    async def ready(self) -> Response:
+        # readiness, open without a key: room in the queue, and the engine answers a call that
+        # waits for an engine slot as generation does
+        retry = {"Retry-After": str(self.cfg.serve.retry_after_s)}
+        if self.admission.full:
+            return JSONResponse({"status": "overloaded"}, 503, headers=retry)
+        try:
+            await asyncio.wait_for(self.engine.ready.remote(), READY_TIMEOUT_S)
+        except Exception as e:
+            log.warning("readiness check failed: %s", type(e).__name__)
+            return JSONResponse({"status": "unavailable"}, 503, headers=retry)
+        return JSONResponse({"status": "ready"})
+
+
+def limits(cfg: Config) -> Limits:
+    """What one request may ask of this server, and the defaults it falls back on."""
+    s = cfg.serve
+    return Limits(
+        max_tools=s.max_tools, max_messages=s.max_messages, max_refinements=s.max_refinements,
+        max_fixed_refinements=s.max_fixed_refinements, max_tokens=s.max_tokens, max_request_tokens=s.max_request_tokens,
+        force_attempts=s.force_attempts, default_refinements=cfg.refine.max_refinements,
+        default_tokens=cfg.sampling.max_tokens,
+    )
 
 
 def build_app(cfg: Config):
     """The bound Serve application for `cfg` (engine deployment behind the ingress)."""
+    problem = limits(cfg).defaults_error()
+    if problem:  # every request would be refused: say so at deploy time instead
+        raise ValueError(f"serve config: {problem}")
     api_key = cfg.serve.api_key or os.environ.get(API_KEY_ENV) or None
     # the config travels to the replicas without the key; the key goes to the ingress alone
     safe = cfg.model_copy(update={"serve": cfg.serve.model_copy(update={"api_key": None})})
@@ -234,10 +313,21 @@ def build_app(cfg: Config):
             "target_ongoing_requests": cfg.serve.target_ongoing_requests,
         },
         max_ongoing_requests=cfg.serve.max_ongoing_requests,
+        # per caller: an ingress's calls past this raise BackPressureError, answered as 503
+        max_queued_requests=cfg.serve.max_queued_requests,
         ray_actor_options=actor_resources(cfg.engine, use_gpu),
     ).bind(safe.model_dump_json(), use_gpu)
-    # the ingress does no heavy work: no CPU reserved, so it never competes with an engine
-    return Ingress.options(ray_actor_options={"num_cpus": 0}).bind(engine, safe.model_dump_json(), api_key)
+    s = cfg.serve
+    admitted = s.max_ongoing_requests * s.max_replicas + s.max_queued_requests
+    # the ingress does no heavy work: no CPU reserved, so it never competes with an engine. Its
+    # own admission (see Ingress) refuses past `admitted`; Serve's proxy bounds what waits for an
+    # ingress slot beyond that, with the same 503 and Retry-After
+    return Ingress.options(
+        ray_actor_options={"num_cpus": 0},
+        max_ongoing_requests=admitted + INGRESS_HEADROOM,
+        max_queued_requests=s.max_queued_requests,
+        backpressure_config=BackpressureConfig(status_code=503, retry_after_s=s.retry_after_s),
+    ).bind(engine, safe.model_dump_json(), api_key)
 
 
 def app_builder(args: dict[str, Any]):

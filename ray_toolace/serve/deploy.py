@@ -2,7 +2,7 @@
 the benchmark.
 
     import ray; ray.init(address="auto")
-    url = deploy(cfg)            # http://127.0.0.1:8000 once /health says ok
+    url = deploy(cfg)            # http://127.0.0.1:8000 once /ready says ready
     undeploy()                   # deletes the application (Serve itself keeps running)
 
 Serve's HTTP proxy is started on `serve.host`/`serve.port` (127.0.0.1 by default, so nothing is
@@ -27,24 +27,24 @@ log = logging.getLogger("ray_toolace.serve")
 
 
 def wait_healthy(url: str, timeout_s: float) -> None:
-    """Poll GET /health until it answers {"status": "ok"}; raises TimeoutError."""
+    """Poll GET /ready until it answers {"status": "ready"} (the engine answers); raises TimeoutError."""
     deadline = time.monotonic() + timeout_s
     last = "no answer"
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{url}/health", timeout=15) as r:
-                if json.loads(r.read()).get("status") == "ok":
+            with urllib.request.urlopen(f"{url}/ready", timeout=15) as r:
+                if json.loads(r.read()).get("status") == "ready":
                     return
         except urllib.error.HTTPError as e:
             last = f"HTTP {e.code}"
         except (urllib.error.URLError, OSError, ValueError) as e:
             last = type(e).__name__
         time.sleep(1.0)
-    raise TimeoutError(f"{url}/health did not answer ok within {timeout_s:.0f} s (last: {last})")
+    raise TimeoutError(f"{url}/ready did not answer ready within {timeout_s:.0f} s (last: {last})")
 
 
 def deploy(cfg: Config, name: str = APP_NAME, timeout_s: float = 900) -> str:
-    """Start Serve (if needed), deploy the app, wait for /health; returns the base URL."""
+    """Start Serve (if needed), deploy the app, wait for /ready; returns the base URL."""
     serve.start(http_options={"host": cfg.serve.host, "port": cfg.serve.port})
     start = time.perf_counter()
     serve.run(build_app(cfg), name=name, route_prefix="/", blocking=False)

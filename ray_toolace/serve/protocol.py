@@ -3,6 +3,11 @@
     req = parse_request(body_bytes, ChatCompletionRequest, Limits(max_tools=128, max_messages=256))
     # raises RequestError(status, message, param, code) for anything a client got wrong
 
+The body is read as strict JSON (no NaN/Infinity, integers Python can render, bounded nesting:
+`core.render.read_json`), so a request that passes here never fails later for its values. The
+server's ceilings (`Limits`: refinements, the fixed schedule, tokens per request) are checked
+here too, so one request cannot multiply its own cost past what the server allows.
+
 OpenAI's chat-completions request with its tool-calling fields, plus extension fields that
 OpenAI clients never send (`max_refinements`, `refine_schedule`, `previous_answer`), and the
 native `/v1/refine` request. Every rejection names the field (`param`, in OpenAI's dotted-and-
@@ -17,10 +22,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ray_toolace.core.render import from_openai_tool_calls
+from ray_toolace.core.render import MAX_ARGUMENT_DEPTH, from_openai_tool_calls, read_json
 from ray_toolace.core.schema_check import tool_schema_error
 
-MAX_REFINEMENTS = 8  # a per-request ceiling: each refinement is one more model call
+MAX_REFINEMENTS = 8  # the schema's bound; the server's own ceiling (Limits) is usually lower
+# a request nests a tool call's arguments about 7 levels down (messages[i].tool_calls[j].function
+# .arguments), so this leaves the arguments their own depth budget and refuses nothing real
+MAX_BODY_DEPTH = MAX_ARGUMENT_DEPTH + 16
 # a draft answer longer than this is refused: the lenient call parser's worst case grows
 # quadratically with the text (about 1 s at 8,000 characters of nested brackets)
 MAX_PREVIOUS_CHARS = 8192
@@ -30,10 +38,12 @@ class RequestError(Exception):
     """A request the server refuses; becomes `{"error": {...}}` with this HTTP status."""
 
     def __init__(self, status: int, message: str, param: str | None = None, code: str | None = None,
-                 type: str = "invalid_request_error", extra: dict[str, Any] | None = None):
+                 type: str = "invalid_request_error", extra: dict[str, Any] | None = None,
+                 retry_after_s: int | None = None):
         super().__init__(message)
         self.status, self.message, self.param, self.code, self.type = status, message, param, code, type
         self.extra = extra or {}
+        self.retry_after_s = retry_after_s  # sent as Retry-After (503: try again later)
 
     def body(self) -> dict[str, Any]:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}, **self.extra}
@@ -45,8 +55,37 @@ def error_body(message: str, type: str, param: str | None = None, code: str | No
 
 @dataclass(frozen=True)
 class Limits:
+    """What the server accepts per request (from `serve.*` of the config), and the defaults a
+    request falls back on, so the ceilings apply to what will actually run."""
+
     max_tools: int = 128
     max_messages: int = 256
+    max_refinements: int = 4  # the most a request may ask for
+    max_fixed_refinements: int = 3  # under refine_schedule "fixed", which runs every one; 0: no fixed
+    max_tokens: int = 1024  # per model call
+    max_request_tokens: int = 4096  # max_tokens times the most model calls one request may make
+    force_attempts: int = 1
+    default_refinements: int = 3
+    default_tokens: int = 256
+
+    def defaults_error(self) -> str | None:
+        """Why the server's own defaults break its ceilings (checked when the app is built)."""
+        if self.default_refinements > self.max_refinements:
+            return f"refine.max_refinements={self.default_refinements} exceeds serve.max_refinements={self.max_refinements}"
+        if self.default_tokens > self.max_tokens:
+            return f"sampling.max_tokens={self.default_tokens} exceeds serve.max_tokens={self.max_tokens}"
+        worst = self.default_tokens * model_calls_at_most(self.default_refinements, "required", self.force_attempts)
+        if worst > self.max_request_tokens:
+            return (f"the defaults allow {worst} generated tokens per request (sampling.max_tokens x model calls), "
+                    f"over serve.max_request_tokens={self.max_request_tokens}")
+        return None
+
+
+def model_calls_at_most(refinements: int, mode: str, force_attempts: int) -> int:
+    """The most model calls one request can make: first answer, refinements, forced re-asks."""
+    if mode == "none":
+        return 1
+    return 1 + refinements + (force_attempts if mode in ("required", "named") else 0)
 
 
 class _Wire(BaseModel):
@@ -194,6 +233,9 @@ class ChatCompletionRequest(_Common):
 class RefineRequest(_Common):
     """`POST /v1/refine`: the conversation, the tools, optionally the answer to refine."""
 
+    def choice_mode(self) -> str:
+        return "auto"
+
 
 def _param(loc: tuple[Any, ...]) -> str:
     """pydantic's ('messages', 0, 'role') as OpenAI's `messages[0].role`."""
@@ -211,7 +253,7 @@ def _describe(error: ValidationError) -> tuple[str, str]:
     param = _param(first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] in ("literal_error", "enum") and "input" in first:
-        message += f" (got {first['input']!r})"
+        message += f" (got {repr(first['input'])[:80]})"  # the input may be a megabyte long
     more = len(error.errors()) - 1
     suffix = f" ({more} more problem{'s' if more > 1 else ''} in this request)" if more else ""
     return f"{param}: {message}{suffix}" if param else message + suffix, param
@@ -220,11 +262,11 @@ def _describe(error: ValidationError) -> tuple[str, str]:
 def parse_request(body: bytes, model: type[_Common], limits: Limits) -> Any:
     """Bytes in, a validated request out; every failure is a RequestError with a 4xx status."""
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        data = read_json(body, MAX_BODY_DEPTH, "body")
+    except json.JSONDecodeError as e:
         raise RequestError(400, f"the request body is not valid JSON: {e}", code="invalid_json") from None
-    except RecursionError:
-        raise RequestError(400, "the request body nests too deeply", code="invalid_json") from None
+    except ValueError as e:  # plain JSON, but not within bounds (or not UTF-8)
+        raise RequestError(400, f"the request body is refused: {e}", code="invalid_json") from None
     if not isinstance(data, dict):
         raise RequestError(400, "the request body must be a JSON object", code="invalid_json")
     # cheap size checks before pydantic builds thousands of objects
@@ -240,7 +282,33 @@ def parse_request(body: bytes, model: type[_Common], limits: Limits) -> Any:
         raise RequestError(400, "the request nests too deeply", code="invalid_value") from None
     _check_tools(req)
     _check_history(req)
+    _check_cost(req, limits)
     return req
+
+
+def _check_cost(req: _Common, limits: Limits) -> None:
+    """The server's ceilings on what one request may cost."""
+    asked = req.max_refinements
+    if asked is not None and asked > limits.max_refinements:
+        raise RequestError(400, f"max_refinements: {asked} asked, this server allows at most {limits.max_refinements}",
+                           "max_refinements", "above_server_limit")
+    refinements = limits.default_refinements if asked is None else asked
+    if req.refine_schedule == "fixed" and refinements > limits.max_fixed_refinements:
+        allowed = (f"at most {limits.max_fixed_refinements} refinements" if limits.max_fixed_refinements
+                   else "no fixed schedule")
+        raise RequestError(400, f"refine_schedule: 'fixed' runs all {refinements} refinements; this server allows "
+                           f"{allowed} (use 'adaptive', or lower max_refinements)", "refine_schedule", "above_server_limit")
+    tokens = req.answer_tokens(limits.default_tokens)
+    param = "max_completion_tokens" if req.max_completion_tokens else "max_tokens"
+    if tokens > limits.max_tokens:
+        raise RequestError(400, f"{param}: {tokens} asked, this server allows at most {limits.max_tokens}",
+                           param, "above_server_limit")
+    mode = req.choice_mode()
+    calls = model_calls_at_most(refinements, mode, limits.force_attempts)
+    if tokens * calls > limits.max_request_tokens:
+        raise RequestError(400, f"{param}: {tokens} tokens for each of up to {calls} model calls is "
+                           f"{tokens * calls}; this server allows {limits.max_request_tokens} per request "
+                           "(lower max_tokens or max_refinements)", param, "above_server_limit")
 
 
 def _check_tools(req: _Common) -> None:

@@ -17,12 +17,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ray_toolace import storage
 from ray_toolace.core import draw
 from ray_toolace.core.formats import bfcl, read_rows
 from ray_toolace.core.types import Reject, Sample
+
+if TYPE_CHECKING:
+    from ray_toolace.config import Config
 
 BUNDLED = ("train", "heldout")
 
@@ -75,25 +78,32 @@ def _read_files(paths: list[str]) -> Inputs:
     return inputs
 
 
-def read_inputs(specs: list[str], limit: int | None = None, per_category: bool = False, seed: int = 0) -> Inputs:
+def read_inputs(
+    specs: list[str], limit: int | None = None, per_category: bool = False, seed: int = 0, spread: bool = False
+) -> Inputs:
     """Samples and rejects of every input, in order.
 
-    `limit`: at most that many samples per input, its first ones (training pools); with
-    `per_category`, at most that many per category of every input, a draw seeded with `seed`
-    (evaluation sets: a file's first rows may hold one category only).
+    `limit`: at most that many samples per input, its first ones; with `spread`, that many drawn
+    evenly over the input's categories (`draw.stratified`, seeded), so a small training pool
+    holds every category; with `per_category`, at most that many per category of every input,
+    a draw seeded with `seed` (evaluation sets: a file's first rows may hold one category only).
     """
     inputs = Inputs()
     for spec in specs:
         if spec.startswith("bfcl:"):
-            part = bfcl.read_categories(bfcl.categories_of(spec[len("bfcl:") :]), limit=None if per_category else limit)
+            whole = per_category or spread
+            part = bfcl.read_categories(bfcl.categories_of(spec[len("bfcl:") :]), limit=None if whole else limit)
             got = Inputs(part.samples, part.rejects)
         else:
             path = bundled_path(spec[len("bundled:") :]) if spec.startswith("bundled:") else spec
             if not storage.exists(path):
                 raise FileNotFoundError(f"input not found: {path}")
             got = _read_files([path])
-            if limit is not None and not per_category:
+            if limit is not None and not per_category and not spread:
                 got.samples = got.samples[:limit]
+        if spread and limit is not None and not per_category:
+            order = {s.id: i for i, s in enumerate(got.samples)}
+            got.samples = sorted(draw.stratified(got.samples, limit, seed, lambda s: s.category), key=lambda s: order[s.id])
         if per_category:
             got.samples = draw.per_category(got.samples, limit, seed, lambda s: s.category)
         inputs.samples.extend(got.samples)
@@ -109,3 +119,13 @@ def read_inputs(specs: list[str], limit: int | None = None, per_category: bool =
         unique.append(s)
     inputs.samples = unique
     return inputs
+
+
+def training_inputs(cfg: Config) -> Inputs:
+    """The training pool: `data.train` cut by `data.limit`, drawn as `data.limit_draw` says."""
+    return read_inputs(cfg.data.train, limit=cfg.data.limit, seed=cfg.data.seed, spread=cfg.data.limit_draw == "stratified")
+
+
+def evaluation_inputs(cfg: Config) -> Inputs:
+    """The evaluation sets: `data.eval`, at most `data.eval_limit` per category, seeded."""
+    return read_inputs(cfg.data.eval, limit=cfg.data.eval_limit, per_category=True, seed=cfg.data.seed)

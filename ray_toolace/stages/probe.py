@@ -11,12 +11,12 @@ answers (k each), then, in evaluation, one per refinement round across the sampl
 refining (`refine.schedule`: adaptive or fixed). Whether engines get GPUs is
 engine/placement.py's rule.
 The driver gathers result rows by shard and writes each shard once all its rows are in, with a
-manifest; a re-run with the same run directory skips finished shards.
+manifest; a re-run with the same run directory skips finished shards when its fingerprint
+(stages/fingerprints.py) matches, and is refused, naming what changed, when it does not.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -31,7 +31,7 @@ from ray_toolace.core.probe_table import accuracy_table, probe_row, summarize, t
 from ray_toolace.core.refine import RefineLoop, run_batch
 from ray_toolace.core.types import Sample
 from ray_toolace.engine.placement import actor_resources, engines_on_gpu  # engines_on_gpu: stages import it from here
-from ray_toolace.stages.inputs import read_inputs
+from ray_toolace.stages.inputs import evaluation_inputs, training_inputs
 
 log = logging.getLogger("ray_toolace.probe")
 
@@ -75,15 +75,27 @@ class ProbeWorker:
         self.parser = get_parser(self.cfg.prompt.answer_format, strict=self.cfg.prompt.strict_parse)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
+        from ray_toolace.stages.multi_turn import MULTI_TURN, answer_entries
+
+        every = batch.to_pylist()
+        rows = [r for r in every if r.get("kind") != MULTI_TURN]
+        out = self._answer_samples(rows) if rows else []
+        out += answer_entries([r for r in every if r.get("kind") == MULTI_TURN], self._generate, self.parser,
+                              self.cfg.prompt.answer_format)
+        for i, result in enumerate(out):
+            result["engine_start_seconds"] = self.start_seconds if i == 0 else 0.0
+        self.start_seconds = 0.0
+        return pa.Table.from_pylist(out, schema=SCHEMA)
+
+    def _answer_samples(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         cfg = self.cfg
-        rows = batch.to_pylist()
         samples = [Sample.from_row(json.loads(r["sample"])) for r in rows]
         loops = [self._loop(s) for s in samples]
         start = time.perf_counter()
         rounds = run_batch(loops, self._generate)
         per_row = (time.perf_counter() - start) / max(len(rows), 1)
         out = []
-        for i, (row, sample, loop) in enumerate(zip(rows, samples, loops)):
+        for row, sample, loop in zip(rows, samples, loops):
             if loop.too_long is not None:
                 result = too_long_row(sample, row["shard"], loop.too_long.prompt_tokens)
             else:
@@ -91,15 +103,13 @@ class ProbeWorker:
                 result = probe_row(sample, g.texts, self.parser, g.prompt_tokens, g.completion_tokens, row["shard"],
                                    loop if cfg.probe.refine else None)
             result["gen_seconds"] = per_row
-            result["engine_start_seconds"] = self.start_seconds if i == 0 else 0.0
             out.append(result)
-        self.start_seconds = 0.0
         seconds = time.perf_counter() - start
         tokens = sum(r["completion_tokens"] + r["refine_completion_tokens"] for r in out)
         print(f"[probe] {len(rows)} samples x {cfg.sampling.k} answers"
               f"{f' + refinement ({max(rounds - 1, 0)} rounds)' if cfg.probe.refine else ''}: {tokens} tokens in {seconds:.1f} s "
               f"({tokens / seconds if seconds else 0:.0f} tok/s)", flush=True)
-        return pa.Table.from_pylist(out, schema=SCHEMA)
+        return out
 
     def _loop(self, sample: Sample) -> RefineLoop:
         """A sample's k sampled answers; in evaluation, the first one refined."""
@@ -115,10 +125,6 @@ class ProbeWorker:
         return self.engine.generate(conversations, n=n, temperature=temperature, top_p=s.top_p, max_tokens=s.max_tokens)
 
 
-def _fingerprint(samples: list[Sample]) -> str:
-    return hashlib.sha256("\n".join(s.id for s in samples).encode()).hexdigest()[:16]
-
-
 def eval_config(cfg: Config) -> Config:
     """The config of an evaluation: the eval split, one greedy answer, then its refinement on
     `refine.schedule` (adaptive or fixed) unless `refine.max_refinements` is 0."""
@@ -132,38 +138,64 @@ def output_dir(cfg: Config) -> str:
     return storage.join(cfg.run_dir, cfg.probe.output or cfg.probe.split)
 
 
+def _ensure_ray(needed: bool) -> None:
+    """Connect to (or start) Ray when something needs it: BFCL inputs are read without it, so a
+    run over them refused on its fingerprint starts nothing."""
+    import ray
+
+    if needed and not ray.is_initialized():
+        ray.init(logging_level=logging.WARNING)
+
+
 def run_probe(cfg: Config, model_path: str | None = None) -> dict[str, Any]:
-    """Probe (or evaluate) every sample of the configured split; returns the summary."""
+    """Probe (or evaluate) every sample of the configured split; returns the summary.
+    Holds the run directory's lease (stages/lease.py) throughout."""
+    from ray_toolace.stages.lease import run_lease
+
+    with run_lease(cfg.run_dir):
+        return _run_probe(cfg, model_path)
+
+
+def _run_probe(cfg: Config, model_path: str | None) -> dict[str, Any]:
     import ray
 
     from ray_toolace.model.resolve import resolve_model
+    from ray_toolace.stages.fingerprints import probe_fields
     from ray_toolace.stages.manifest import ShardManifest
+    from ray_toolace.stages.multi_turn import kind_of, multi_turn_inputs
     from ray_toolace.stages.report import write_probe_report
 
-    if not ray.is_initialized():
-        ray.init(logging_level=logging.WARNING)
     out = output_dir(cfg)
+    cfg, entries = multi_turn_inputs(cfg)  # data.eval's multi-turn categories, read apart
     specs = cfg.data.train if cfg.probe.split == "train" else cfg.data.eval
-    limit = cfg.data.limit if cfg.probe.split == "train" else cfg.data.eval_limit
+    _ensure_ray(any(not s.startswith("bfcl:") for s in specs))
     t0 = time.perf_counter()
-    inputs = read_inputs(specs, limit=limit, per_category=cfg.probe.split == "eval", seed=cfg.data.seed)
+    inputs = training_inputs(cfg) if cfg.probe.split == "train" else evaluation_inputs(cfg)
     read_seconds = time.perf_counter() - t0
     log.info("read %d samples, %d rejects from %s", len(inputs.samples), len(inputs.rejects), ", ".join(specs))
+    if entries:
+        log.info("read %d multi-turn entries", len(entries))
+    work = [*inputs.samples, *entries]
+    # the fingerprint check comes before any write: a refused run leaves the earlier one intact
+    fields = probe_fields(cfg, work)
+    resume = ShardManifest.check(out, fields, cfg.resume)
     storage.write_text(
         storage.join(out, "rejects.jsonl"), "".join(json.dumps(r.to_row(), ensure_ascii=False) + "\n" for r in inputs.rejects)
     )
 
     size = cfg.probe.shard_size
-    shards = [inputs.samples[i : i + size] for i in range(0, len(inputs.samples), size)]
-    manifest = ShardManifest.open(out, fingerprint=_fingerprint(inputs.samples), n_shards=len(shards), config=cfg)
+    shards = [work[i : i + size] for i in range(0, len(work), size)]
+    manifest = ShardManifest.open(out, fields, n_shards=len(shards), config=cfg, resume=resume)
     pending = [n for n in range(len(shards)) if not manifest.is_done(n)]
     log.info("%d shards, %d already done, %d to probe", len(shards), len(shards) - len(pending), len(pending))
 
     t1 = time.perf_counter()
     if pending:
+        _ensure_ray(True)
         model_path = model_path or resolve_model(cfg.model.name_or_path, cfg.model.cache_dir)
         on_gpu = engines_on_gpu(cfg)
-        items = [{"shard": n, "sample": json.dumps(s.to_row(), ensure_ascii=False)} for n in pending for s in shards[n]]
+        items = [{"shard": n, "kind": kind_of(s), "sample": json.dumps(s.to_row(), ensure_ascii=False)}
+                 for n in pending for s in shards[n]]
         ds = ray.data.from_items(items, override_num_blocks=max(1, len(pending)))
         results = ds.map_batches(
             ProbeWorker,

@@ -16,6 +16,12 @@ run from `RunConfig(storage_path, name)`). Worker failures inside one submission
 up to `train.max_failures` times from the same checkpoints. A round whose round.json exists is
 done and is not trained again.
 
+Both the skip and the resume hold only for the same fingerprint (`fingerprint.json`, written
+before training starts: the train settings that shape the model, the base model's content, the
+corpus's content; stages/fingerprints.py). Under another one the round is refused, naming what
+changed, or with `resume: restart` its folder is cleared, checkpoints included, and it trains
+afresh. The driver holds the round folder's lease (stages/lease.py) while it trains.
+
 Fault injection for tests: with RAY_TOOLACE_CRASH_AFTER_STEPS=N the workers pause after the
 first checkpoint at or past step N, and this driver kills itself (exit 137, no cleanup) as
 soon as Ray Train has recorded that checkpoint.
@@ -33,11 +39,15 @@ from typing import Any
 
 from ray_toolace import storage
 from ray_toolace.config import Config
+from ray_toolace.core.fingerprint import fingerprint
+from ray_toolace.stages.fingerprints import train_fields
+from ray_toolace.stages.manifest import reuse_or_refuse
 
 log = logging.getLogger("ray_toolace.train_round")
 
 SNAPSHOT = "checkpoint_manager_snapshot.json"  # Ray Train V2's record of reported checkpoints
 CRASH_ENV = "RAY_TOOLACE_CRASH_AFTER_STEPS"
+FINGERPRINT = "fingerprint.json"
 
 
 def load_records(source: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -94,8 +104,43 @@ def run_train_round(
     base_model: str | None,
     out_uri: str,
     round_index: int = 0,
+    tracking: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Train one round; returns the round.json summary (also written under `out_uri`)."""
+    """Train one round; returns the round.json summary (also written under `out_uri`).
+    `tracking`: the MLflow run rank 0 logs each step to (ray_toolace/tracking.py), or None."""
+    from ray_toolace.stages.lease import LEASE_FILES, run_lease
+
+    records = load_records(corpus_path_or_records)
+    if not records:
+        raise ValueError("the training corpus is empty")
+    run_name = f"round-{round_index}"
+    with run_lease(out_uri):
+        summary_uri = storage.join(out_uri, "round.json")
+        fields = train_fields(cfg, base_model or cfg.model.name_or_path, records)
+        if not settle_round(out_uri, run_name, fields, cfg.resume, round_index):
+            # Ray Train would otherwise resume the old checkpoints
+            storage.clear_dir(out_uri, keep=LEASE_FILES)
+        elif storage.exists(summary_uri):
+            log.info("round %d already trained: %s", round_index, summary_uri)
+            return storage.read_json(summary_uri)
+        storage.write_json(storage.join(out_uri, FINGERPRINT), fingerprint(fields))
+        return _train(cfg, records, base_model, out_uri, round_index, run_name, summary_uri)
+
+
+def settle_round(out_uri: str, run_name: str, fields: dict[str, Any], resume: str, round_index: int) -> bool:
+    """Whether what `out_uri` holds (a finished round, or checkpoints to resume) may be kept:
+    True when it was trained under `fields` or there is nothing; False when it was not and
+    `resume` is "restart"; raises ManifestMismatch when it was not and `resume` is "refuse"."""
+    fp_uri = storage.join(out_uri, FINGERPRINT)
+    recorded = storage.read_json(fp_uri) if storage.exists(fp_uri) else None
+    started = recorded is not None or any(storage.exists(storage.join(out_uri, p)) for p in ("round.json", run_name))
+    if not started:
+        return True
+    return reuse_or_refuse(recorded, fields, resume, f"training round {round_index}", out_uri)
+
+
+def _train(cfg: Config, records: list[dict[str, Any]], base_model: str | None, out_uri: str, round_index: int,
+           run_name: str, summary_uri: str) -> dict[str, Any]:
     import ray
     from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
@@ -103,19 +148,10 @@ def run_train_round(
     from ray_toolace.model.resolve import resolve_model
     from ray_toolace.train.loop import STATE_FILE, train_loop_per_worker
 
-    summary_uri = storage.join(out_uri, "round.json")
-    if storage.exists(summary_uri):
-        log.info("round %d already trained: %s", round_index, summary_uri)
-        return storage.read_json(summary_uri)
     if not ray.is_initialized():
         ray.init(logging_level=logging.WARNING)
-
-    records = load_records(corpus_path_or_records)
-    if not records:
-        raise ValueError("the training corpus is empty")
     base = resolve_model(base_model or cfg.model.name_or_path, cfg.model.cache_dir)
     tcfg = cfg.train
-    run_name = f"round-{round_index}"
     fs, root = storage.filesystem(out_uri)
     storage.makedirs(out_uri)
     crash_after = os.environ.get(CRASH_ENV)
@@ -124,6 +160,7 @@ def run_train_round(
         "base_model": base,
         "records": ray.put(records),  # shipped once through the object store, not per worker
         "hold_after_step": int(crash_after) if crash_after else None,
+        "tracking": tracking,
     }
     trainer = TorchTrainer(
         train_loop_per_worker,
@@ -209,8 +246,8 @@ def train_round_from_config(cfg: Config) -> dict[str, Any]:
         corpus = cfg.train.corpus
     else:
         from ray_toolace.core.corpus import ordinary_records
-        from ray_toolace.stages.inputs import read_inputs
+        from ray_toolace.stages.inputs import training_inputs
 
-        corpus = ordinary_records(read_inputs(cfg.data.train, limit=cfg.data.limit).samples, cfg.prompt.answer_format)
+        corpus = ordinary_records(training_inputs(cfg).samples, cfg.prompt.answer_format)
     out = cfg.train.output or storage.join(cfg.run_dir, f"round-{cfg.train.round}")
     return run_train_round(cfg, corpus, cfg.model.name_or_path, out, cfg.train.round)

@@ -1,7 +1,7 @@
 """Loading the model a round trains, wrapping it for LoRA, and sharding it with FSDP2.
 
     model = load_model(path, cfg.train)          # fp32 master weights, on CPU
-    shard_model(model, use_gpu=False)            # fully_shard each decoder layer, then the root
+    shard_model(model, bf16=False)               # fully_shard each decoder layer, then the root
 
 `path` is a Hugging Face model folder, or a LoRA adapter folder from an earlier round: a
 LoRA round then keeps training that adapter (so every round's adapter applies to the same
@@ -77,16 +77,16 @@ def decoder_layers(model) -> list:
     return layers
 
 
-def shard_model(model, use_gpu: bool):
+def shard_model(model, bf16: bool):
     """FSDP2: each decoder layer is its own unit (its weights are gathered only while it runs),
     then the root takes the rest (embeddings, final norm, head; tied weights stay one tensor).
-    On GPU, compute in bf16 with fp32 master weights and fp32 gradient reduction; on CPU the
-    loop uses autocast instead."""
+    With `bf16` (on GPU) compute in bf16 with fp32 master weights and fp32 gradient reduction;
+    on CPU the step uses autocast instead (see step.py)."""
     import torch
     from torch.distributed.fsdp import MixedPrecisionPolicy, fully_shard
 
     kwargs = {}
-    if use_gpu:
+    if bf16:
         kwargs["mp_policy"] = MixedPrecisionPolicy(param_dtype=torch.bfloat16, reduce_dtype=torch.float32)
     for layer in decoder_layers(model):
         fully_shard(layer, **kwargs)

@@ -74,33 +74,12 @@ def ray_cluster():
 
 
 def stop_cluster(temp_dir: str) -> None:
-    """Stop only the cluster whose processes were started with `temp_dir`, and their children.
+    """Stop only the cluster whose processes were started with `temp_dir`, and their children
+    (`ray stop` would end every Ray cluster on the machine): the one rule `ray-toolace cluster
+    down` uses too."""
+    from ray_toolace.local_cluster import stop_processes
 
-    `ray stop` would end every Ray cluster on the machine, a developer's own included. The
-    head's processes carry the temp dir on their command line; children (workers, vLLM engine
-    processes) are collected too, so none is left orphaned.
-    """
-    import psutil
-
-    me = psutil.Process()
-    spare = {me.pid, *(p.pid for p in me.parents())}
-    procs: dict[int, psutil.Process] = {}
-    for proc in psutil.process_iter(["cmdline"]):
-        try:
-            if proc.pid not in spare and any(temp_dir in part for part in proc.info["cmdline"] or []):
-                procs.update({q.pid: q for q in [proc, *proc.children(recursive=True)]})
-        except psutil.Error:
-            continue
-    for proc in procs.values():
-        try:
-            proc.terminate()
-        except psutil.Error:
-            pass
-    for proc in psutil.wait_procs(list(procs.values()), timeout=20)[1]:
-        try:
-            proc.kill()
-        except psutil.Error:
-            pass
+    stop_processes(temp_dir)
 
 
 def run_job(args: list[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess:

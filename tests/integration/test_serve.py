@@ -6,15 +6,17 @@ A random model never writes a tool call by itself, so the tool_calls path is dri
 `previous_answer` (a draft the server refines, or with max_refinements=0 returns as it is);
 every other request goes through the engine. Covers: /health, /v1/models, bearer auth, tool
 calls round-tripping, tool_choice auto/none/required/named, the refinement trace, the fixed
-schedule, streaming with the SDK, the adapter, bad input (4xx, never 500), the per-request
-timeout, concurrency and the Prometheus metrics. Takes about 2-4 minutes, most of it the
-engine's start.
+schedule, streaming with the SDK, the adapter, bad input (4xx, never 500), odd but valid input
+through the engine and chat template, a 20 MB body answered with 413, the per-request timeout,
+concurrency, overload answered with a fast 503 while liveness stays quick, and the Prometheus
+metrics. Takes about 3-5 minutes, most of it the engine's start.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -42,6 +44,7 @@ WEATHER = {
 TIME = {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object", "properties": {"tz": {"type": "string"}}}}}
 ASK = [{"role": "user", "content": "What is the weather in Paris?"}]
 MAX_BODY = 65536
+RUNNING, QUEUED = 4, 4  # the deployment's capacity: admitted at once, and waiting beyond that
 STOP_REASONS = {"converged", "max_refinements", "disabled", "prompt_too_long"}
 
 
@@ -83,6 +86,7 @@ def endpoint(serve_cluster, tiny_model_dir, tiny_lora_dir):
         f"model.name_or_path={tiny_model_dir}", f"model.lora_adapter={tiny_lora_dir}", "model.max_model_len=1024",
         "engine.cpu_kvcache_gb=1", "engine.enforce_eager=true", "engine.max_lora_rank=8", "sampling.max_tokens=16", f"serve.port={port}",
         f"serve.max_body_bytes={MAX_BODY}", "serve.max_tools=4", "serve.max_messages=8", "engine.use_gpu=false",
+        f"serve.max_ongoing_requests={RUNNING}", f"serve.max_queued_requests={QUEUED}", "serve.retry_after_s=3",
     ]
     proc = subprocess.run(cmd, cwd=ROOT, env=job_env(), capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0 and "succeeded" in proc.stdout, proc.stdout[-4000:] + proc.stderr[-2000:]
@@ -117,6 +121,7 @@ def check_trace(trace, previous_given=False):
 
 def test_health_and_models(endpoint, client):
     assert httpx.get(f"{endpoint[0]}/health").json() == {"status": "ok"}  # open: no key needed
+    assert httpx.get(f"{endpoint[0]}/ready").json() == {"status": "ready"}
     assert [m.id for m in client.models.list().data] == [endpoint[1], endpoint[2]]
 
 
@@ -297,3 +302,89 @@ def test_the_key_is_in_no_log(serve_cluster, endpoint):
     files = [f for f in logs.rglob("*") if f.is_file()]
     assert len(files) > 10 and any("Ingress" in f.name for f in files)
     assert [str(f) for f in files if KEY.encode() in f.read_bytes()] == []
+
+
+HISTORY = ASK + [
+    {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]},
+    {"role": "tool", "tool_call_id": "c1", "content": '{"temp_c": 21}'},
+    {"role": "user", "content": "And in Rome?"},
+]
+
+
+def deep(levels):
+    value = 1
+    for _ in range(levels):
+        value = {"x": value}
+    return value
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"messages": HISTORY, "tools": [WEATHER]}, 200),
+    ({"messages": [{"role": "user", "content": [{"type": "text", "text": "Weather "}, {"type": "text", "text": "in Oslo?"}]}]}, 200),
+    ({"messages": [{"role": "system", "content": None}, {"role": "user", "content": None}]}, 200),
+    ({"messages": ASK, "tools": []}, 200),
+    ({"messages": ASK, "tools": [WEATHER], "store": False, "parallel_tool_calls": True, "seed": 7, "user": "u-1",
+      "metadata": {"trace": "t"}, "logprobs": False}, 200),
+    ({"messages": HISTORY[:1] + [{**HISTORY[1], "tool_calls": [{"type": "function", "function": {
+        "name": "get_weather", "arguments": {"city": deep(40)}}}]}], "tools": [WEATHER]}, 200),
+    ({"messages": ASK, "tools": [WEATHER], "previous_answer": '[get_weather(city=b"Paris", unit=1j, x={(1, 2): 3})]'}, 200),
+    ({"messages": ASK, "tools": [WEATHER], "tool_choice": {"type": "function", "function": {"name": "get_time"}}}, 400),
+    (b'{"messages": [{"role": "user", "content": "hi"}], "max_tokens": ' + b"9" * 5000 + b"}", 400),
+    (b'{"messages": [{"role": "user", "content": "hi"}], "temperature": NaN}', 400),
+    ({"messages": HISTORY[:1] + [{**HISTORY[1], "tool_calls": [{"type": "function", "function": {
+        "name": "get_weather", "arguments": "[" * 5000 + "]" * 5000}}]}]}, 400),
+    ({"messages": ASK, "max_refinements": 8}, 400),
+    ({"messages": ASK, "max_tokens": 100000}, 400),
+], ids=["tool_history", "text_parts", "null_content", "empty_tools", "extra_fields", "deep_dict_arguments",
+        "unsendable_draft", "unknown_named_tool", "huge_int", "nan", "arguments_5000_deep", "refinement_ceiling",
+        "token_ceiling"])
+def test_odd_input_through_the_engine_is_answered_or_refused(endpoint, body, status):
+    if isinstance(body, dict):
+        body = {"max_tokens": 4, "max_refinements": 1, **body}
+    start = time.perf_counter()
+    r = post(endpoint, "/v1/chat/completions", body)
+    assert r.status_code == status, r.text[:500]
+    assert time.perf_counter() - start < 60
+    if status == 200:
+        check_trace(r.json()["refinement"], previous_given="previous_answer" in body)
+        if "previous_answer" in body:  # values JSON cannot carry: a parse error, never a 500
+            assert r.json()["refinement"]["steps"][0]["parse_error"].startswith("not sendable as JSON")
+    else:
+        assert len(r.json()["error"]["message"]) > 10
+
+
+def test_a_20_mb_body_gets_the_413(endpoint):
+    body = json.dumps({"messages": ASK, "padding": "x" * 20_000_000})
+    r = post(endpoint, "/v1/chat/completions", body)  # used to end in 'Connection reset by peer'
+    assert r.status_code == 413 and r.json()["error"]["code"] == "body_too_large"
+    assert httpx.get(f"{endpoint[0]}/health").status_code == 200
+
+
+def test_overload_is_refused_fast_and_liveness_stays_quick(endpoint):
+    """3x the capacity at once, each request slow (the fixed schedule): RUNNING run, QUEUED wait,
+    the rest get 503 with Retry-After at once; /health answers meanwhile."""
+    body = {"messages": ASK, "tools": [WEATHER], "max_tokens": 16, "max_refinements": 3, "refine_schedule": "fixed"}
+    n = 3 * (RUNNING + QUEUED)
+
+    def one(_):
+        start = time.perf_counter()
+        r = post(endpoint, "/v1/chat/completions", body)
+        return r.status_code, time.perf_counter() - start, r.headers.get("retry-after"), r.json()
+
+    with ThreadPoolExecutor(n) as pool:
+        results = pool.map(one, range(n))
+        time.sleep(1.0)  # the load is on
+        start = time.perf_counter()
+        assert httpx.get(f"{endpoint[0]}/health", timeout=10).status_code == 200
+        liveness_s = time.perf_counter() - start
+        results = list(results)
+    statuses = [status for status, *_ in results]
+    assert set(statuses) <= {200, 503} and statuses.count(200) >= RUNNING + QUEUED, statuses
+    refused = [(seconds, retry, body) for status, seconds, retry, body in results if status == 503]
+    assert refused, "no request was refused at 3x capacity"
+    assert all(retry == "3" and body["error"]["code"] == "overloaded" for _, retry, body in refused)
+    slowest_ok = max(seconds for status, seconds, *_ in results if status == 200)
+    assert max(seconds for seconds, *_ in refused) < min(5.0, slowest_ok), (refused, slowest_ok)
+    assert liveness_s < 2.0
+    assert httpx.get(f"{endpoint[0]}/ready").json() == {"status": "ready"}  # back to ready once drained
