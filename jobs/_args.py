@@ -4,8 +4,8 @@
 Ray's and vLLM's own logs under `<run_dir>/logs/`) and connects to Ray, so that workers' output
 is routed from the start; `ray_address` None starts or joins Ray as `ray.init()` does
 (RAY_ADDRESS, else a local instance). A relative run_dir is resolved once here
-(core/run_location.py). A cluster that refuses this shell's credentials (Ray's token
-authentication) ends the job with what to set (local_cluster.auth_hint), not a traceback.
+(core/run_location.py; `keeps_outputs=False` for a job that writes only its logs there). A
+cluster that refuses this shell's credentials (Ray's token authentication) ends the job with what to set (local_cluster.auth_hint), not a traceback.
 """
 
 import argparse
@@ -18,7 +18,7 @@ from ray_toolace.local_cluster import auth_hint, is_auth_error
 from ray_toolace.logs import connect_ray, console_error, setup
 
 
-def parse(description: str, argv=None, ray_address: str | None = None) -> Config:
+def parse(description: str, argv=None, ray_address: str | None = None, keeps_outputs: bool = True) -> Config:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--config", default=None, help="a YAML config (see configs/)")
     parser.add_argument("overrides", nargs="*", help="dotted overrides, e.g. sampling.k=8 run_dir=s3://bucket/run")
@@ -26,7 +26,7 @@ def parse(description: str, argv=None, ray_address: str | None = None) -> Config
     try:
         cfg = load_config(args.config, args.overrides)
         # a relative run_dir inside Ray's per-upload code copy is placed below a stable root, or refused
-        cfg.run_dir = resolve_run_dir(cfg.run_dir, os.getcwd(), cfg.runs_root or os.environ.get(RUNS_ROOT_ENV))
+        cfg.run_dir = resolve_run_dir(cfg.run_dir, os.getcwd(), cfg.runs_root or os.environ.get(RUNS_ROOT_ENV), keeps_outputs)
     except (ConfigError, RunDirError) as e:
         print(e, file=sys.stderr)
         sys.exit(2)

@@ -23,7 +23,8 @@ from ray_toolace.serve.app import APP_NAME, model_ids
 from ray_toolace.serve.deploy import deploy
 
 if __name__ == "__main__":
-    cfg = parse(__doc__.splitlines()[0], ray_address=os.environ.get("RAY_ADDRESS", "auto"))
+    # only this job's own logs go under run_dir (nothing resumes from it), so a relative one is fine
+    cfg = parse(__doc__.splitlines()[0], ray_address=os.environ.get("RAY_ADDRESS", "auto"), keeps_outputs=False)
     try:
         url = deploy(cfg)
     except TimeoutError as e:

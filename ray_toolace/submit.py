@@ -44,6 +44,8 @@ JOBS: dict[str, tuple[str, tuple[str, ...]]] = {
     "iterate": ("jobs/iterate.py", ()),
     "serve": ("jobs/serve.py", ()),
 }
+# jobs that keep nothing under run_dir but their own logs: a relative run_dir is not refused
+LOGS_ONLY = {"serve"}
 FORWARDED_ENV = ("AWS_ENDPOINT_URL", "AWS_REGION", "RAY_TOOLACE_RUNS_ROOT")
 TERMINAL = {"SUCCEEDED", "FAILED", "STOPPED"}
 
@@ -80,7 +82,8 @@ def check_config(job: str, config: str | None, overrides: list[str], environ: di
     environ = os.environ if environ is None else environ
     cfg = load_config(config, [*JOBS[job][1], *overrides])
     try:
-        resolve_run_dir(cfg.run_dir, "/runtime_resources/working_dir_files/_ray_pkg_", cfg.runs_root or environ.get(RUNS_ROOT_ENV))
+        resolve_run_dir(cfg.run_dir, "/runtime_resources/working_dir_files/_ray_pkg_", cfg.runs_root or environ.get(RUNS_ROOT_ENV),
+                        keeps_outputs=job not in LOGS_ONLY)
     except RunDirError as e:
         raise SubmitError(str(e)) from None
 

@@ -32,6 +32,7 @@ from typing import Any, Awaitable, Callable, Literal, Sequence
 from ray_toolace.core.generation import Generation, TooLong
 from ray_toolace.core.parsers.base import AnswerParser
 from ray_toolace.core.prompts import chat_messages, refine_messages
+from ray_toolace.core.render import jsonable
 from ray_toolace.core.types import ToolCall, canonical_calls
 
 Schedule = Literal["adaptive", "fixed"]
@@ -51,7 +52,8 @@ class RefineStep:
         return {
             "index": self.index,
             "text": self.text,
-            "calls": [{"name": c.name, "arguments": c.arguments} for c in self.calls],
+            # an answer may hold what JSON cannot (`{(1, 2): 3}`); the trace is stored as JSON
+            "calls": [{"name": c.name, "arguments": jsonable(c.arguments)} for c in self.calls],
             "parse_error": self.parse_error,
             "changed": self.changed,
         }

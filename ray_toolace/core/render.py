@@ -10,7 +10,8 @@ JSON from clients (request bodies, `arguments` strings) is read with `read_json`
 itself means (no NaN/Infinity, no float that overflows to inf, integers Python can render as
 text) and no deeper than a given nesting, so nothing read can later fail to render or to be
 sent back. `json_problem` names the first value in an answer that JSON cannot carry unchanged
-(OpenAI's wire form sends arguments as a JSON object).
+(OpenAI's wire form sends arguments as a JSON object); `jsonable` writes such a value down
+anyway, for records of what the model said.
 """
 
 from __future__ import annotations
@@ -82,6 +83,23 @@ def json_problem(value: Any, where: str = "arguments", max_depth: int = MAX_REND
         else:
             return f"{path}: a {type(item).__name__} value ({repr(item)[:40]}) has no JSON form"
     return None
+
+
+def jsonable(value: Any, depth: int = 0) -> Any:
+    """A copy of an answer's value that `json.dumps` always takes: tuples as lists, keys other than
+    str/int/float/bool/None (`{(1, 2): 3}`) and values with no JSON form (bytes, complex) as their
+    Python literal text. For records of what a model said (the refinement trace), not for calls
+    sent on: those are refused instead (`json_problem`)."""
+    if depth > MAX_RENDER_DEPTH:
+        raise ValueError(f"value nested deeper than {MAX_RENDER_DEPTH} levels")
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        plain = (bool, int, float, str, type(None))
+        return {(k if isinstance(k, plain) else python_literal(k)): jsonable(v, depth + 1) for k, v in value.items()}
+    return python_literal(value) if isinstance(value, (bytes, complex)) else repr(value)
 
 
 def _refuse_constant(name: str) -> float:

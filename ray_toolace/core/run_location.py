@@ -9,7 +9,9 @@ and garbage-collected with it: a relative run_dir there would restart the run on
 re-submission and lose its outputs. So a relative run_dir is taken below `runs_root` (config
 `runs_root`, else env RAY_TOOLACE_RUNS_ROOT) when one is given; without one it is refused in
 such a copy, and elsewhere taken as before, relative to the working directory. Absolute paths
-and s3:// URIs are used as they are. Pure: the caller passes the working directory and root.
+and s3:// URIs are used as they are. A job that keeps nothing under run_dir but its own logs
+(`keeps_outputs=False`: the serve job deploys and exits; nothing resumes from there) is not
+refused: its logs stay in the copy. Pure: the caller passes the working directory and root.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def _absolute(path: str) -> bool:
     return path.startswith(("/", "s3://", "~"))
 
 
-def resolve_run_dir(run_dir: str, cwd: str, runs_root: str | None) -> str:
+def resolve_run_dir(run_dir: str, cwd: str, runs_root: str | None, keeps_outputs: bool = True) -> str:
     if _absolute(run_dir):
         return run_dir
     if runs_root:
@@ -45,7 +47,7 @@ def resolve_run_dir(run_dir: str, cwd: str, runs_root: str | None) -> str:
         if runs_root.startswith("s3://"):
             return runs_root.rstrip("/") + "/" + rel
         return posixpath.join(posixpath.normpath(runs_root), rel)
-    if in_ray_code_copy(cwd):
+    if keeps_outputs and in_ray_code_copy(cwd):
         raise RunDirError(
             f"run_dir {run_dir!r} is relative and this job runs in Ray's copy of the working directory "
             f"({cwd}), which every upload replaces and Ray deletes: a re-submitted run would start over "

@@ -28,7 +28,23 @@ class ToolCall:
 
     def canonical(self) -> str:
         """A text equal for equal calls: sorted keys, literal values (docs/method.md §5)."""
-        return self.name + json.dumps(self.arguments, sort_keys=True, ensure_ascii=False, default=repr)
+        return self.name + canonical_value(self.arguments)
+
+
+def canonical_value(value: Any) -> str:
+    """JSON-like text of a value read from an answer, equal for equal values: dict keys sorted by
+    their own text, tuples as lists (the wire form has no tuples), values JSON has no form for
+    (bytes, complex) by repr. Answers may hold keys JSON cannot sort or carry (`{(1, 2): 3}`,
+    `{1: "a", "b": 2}`), so keys are written as values are: 1 and "1" stay different. The
+    answer parsers bound the nesting (parsers/limits.py), so recursion is safe."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(canonical_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        items = sorted((canonical_value(k), canonical_value(v)) for k, v in value.items())
+        return "{" + ", ".join(f"{k}: {v}" for k, v in items) + "}"
+    return repr(value)
 
 
 def canonical_calls(calls: list[ToolCall] | None) -> str:

@@ -78,6 +78,20 @@ def model_ids(cfg: Config) -> tuple[str, str | None]:
     return base, adapter
 
 
+def limits(cfg: Config) -> Limits:
+    """What one request may ask of this server, and the defaults it falls back on.
+
+    Defined above Ingress: Serve pickles the class when it is decorated, with the globals it
+    uses that exist at that moment."""
+    s = cfg.serve
+    return Limits(
+        max_tools=s.max_tools, max_messages=s.max_messages, max_refinements=s.max_refinements,
+        max_fixed_refinements=s.max_fixed_refinements, max_tokens=s.max_tokens, max_request_tokens=s.max_request_tokens,
+        force_attempts=s.force_attempts, default_refinements=cfg.refine.max_refinements,
+        default_tokens=cfg.sampling.max_tokens,
+    )
+
+
 async def _read_body(request: Request, limit: int, discard_limit: int) -> bytes:
     """The body; past `limit` bytes a 413, after reading and dropping the rest up to
     `discard_limit` (answering while the client still sends makes it see a reset connection,
@@ -282,17 +296,6 @@ class Ingress:
             log.warning("readiness check failed: %s", type(e).__name__)
             return JSONResponse({"status": "unavailable"}, 503, headers=retry)
         return JSONResponse({"status": "ready"})
-
-
-def limits(cfg: Config) -> Limits:
-    """What one request may ask of this server, and the defaults it falls back on."""
-    s = cfg.serve
-    return Limits(
-        max_tools=s.max_tools, max_messages=s.max_messages, max_refinements=s.max_refinements,
-        max_fixed_refinements=s.max_fixed_refinements, max_tokens=s.max_tokens, max_request_tokens=s.max_request_tokens,
-        force_attempts=s.force_attempts, default_refinements=cfg.refine.max_refinements,
-        default_tokens=cfg.sampling.max_tokens,
-    )
 
 
 def build_app(cfg: Config):

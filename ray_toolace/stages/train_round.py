@@ -124,7 +124,7 @@ def run_train_round(
             log.info("round %d already trained: %s", round_index, summary_uri)
             return storage.read_json(summary_uri)
         storage.write_json(storage.join(out_uri, FINGERPRINT), fingerprint(fields))
-        return _train(cfg, records, base_model, out_uri, round_index, run_name, summary_uri)
+        return _train(cfg, records, base_model, out_uri, round_index, run_name, summary_uri, tracking)
 
 
 def settle_round(out_uri: str, run_name: str, fields: dict[str, Any], resume: str, round_index: int) -> bool:
@@ -140,7 +140,7 @@ def settle_round(out_uri: str, run_name: str, fields: dict[str, Any], resume: st
 
 
 def _train(cfg: Config, records: list[dict[str, Any]], base_model: str | None, out_uri: str, round_index: int,
-           run_name: str, summary_uri: str) -> dict[str, Any]:
+           run_name: str, summary_uri: str, tracking: dict[str, str] | None = None) -> dict[str, Any]:
     import ray
     from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer

@@ -6,23 +6,23 @@ It runs single-turn and multi-turn entries through `/v1/chat/completions` exactl
 `bfcl generate` would (`store: false`, the SDK's assistant message objects put back into the
 history); a random model never calls a tool by itself, so the path where the harness appends
 `tool` messages with their `tool_call_id` is driven with a real tool-calling answer of the
-endpoint (a draft returned as it is) and BFCL's own history methods. Skipped without bfcl-eval's
-harness dependencies (`pip install -e .[test]` installs them).
+endpoint (a draft returned as it is) and BFCL's own history methods. Needs bfcl-eval's harness
+dependencies (the `bfcl-harness` extra; `pip install -e .[test]` installs them).
+
+Slow (about 5 minutes on 2 busy cores, most of it the deploy): tests/unit/test_bfcl_requests.py
+is its short twin, the same handler's requests checked against the endpoint's wire layer.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib.util
-import os
 import subprocess
 
 import pytest
 
 from conftest import BIN, ROOT, free_port, job_env, local_cluster
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("tree_sitter") is None or importlib.util.find_spec("bfcl_eval") is None,
-                                reason="bfcl-eval's harness dependencies are not installed")
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +30,13 @@ def endpoint(tmp_path_factory):
     from ray_toolace.model import build_tiny_model
 
     model = build_tiny_model(tmp_path_factory.mktemp("tiny_long"), seed=0, max_position_embeddings=16384)
+    run = tmp_path_factory.mktemp("serve_run")  # absolute: a job's relative run_dir is refused in Ray's code copy
     with local_cluster("rtb-") as (_, dashboard, _):
         port = free_port()
         cmd = [str(BIN / "ray"), "job", "submit", "--address", dashboard, "--working-dir", str(ROOT), "--",
                "python", "jobs/serve.py", "--config", "configs/serve.yaml", f"model.name_or_path={model}",
                "engine.cpu_kvcache_gb=1", "engine.enforce_eager=true", "engine.use_gpu=false", "sampling.max_tokens=8",
-               "refine.max_refinements=0", f"serve.port={port}"]
+               "refine.max_refinements=0", f"serve.port={port}", f"run_dir={run}"]
         proc = subprocess.run(cmd, cwd=ROOT, env=job_env(), capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0 and "succeeded" in proc.stdout, proc.stdout[-4000:] + proc.stderr[-2000:]
         yield f"http://127.0.0.1:{port}/v1", model.name

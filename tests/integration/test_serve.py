@@ -79,6 +79,7 @@ def endpoint(serve_cluster, tiny_model_dir, tiny_lora_dir):
     """The application, deployed by the job entry point; yields (base URL, base id, adapter id)."""
     _, dashboard, _ = serve_cluster
     port = free_port()
+    # the config's relative run_dir is kept: the serve job writes only its own logs there
     cmd = [
         str(BIN / "ray"), "job", "submit", "--address", dashboard, "--working-dir", str(ROOT),
         "--",

@@ -39,3 +39,12 @@ def test_submit_refuses_a_relative_run_dir_before_uploading_anything():
         check_config("probe", "configs/probe.yaml", [], environ={})
     check_config("probe", "configs/probe.yaml", [], environ={"RAY_TOOLACE_RUNS_ROOT": "/data"})
     check_config("probe", "configs/probe.yaml", ["run_dir=s3://bucket/r"], environ={})
+
+
+def test_a_job_that_keeps_only_its_logs_is_not_refused():
+    """The serve job deploys and exits: its relative run_dir (logs only) may stay in Ray's copy."""
+    assert resolve_run_dir("runs/x", RAY_COPY, None, keeps_outputs=False) == "runs/x"
+    assert resolve_run_dir("runs/x", RAY_COPY, "/data", keeps_outputs=False) == "/data/runs/x"
+    check_config("serve", "configs/serve.yaml", [], environ={})
+    with pytest.raises(SubmitError, match="is relative"):
+        check_config("iterate", "configs/serve.yaml", [], environ={})

@@ -70,3 +70,34 @@ def test_canonical_calls_ignore_order_and_key_order():
     assert canonical_calls(a) == canonical_calls(b)
     assert canonical_calls(a) != canonical_calls([ToolCall("f", {"a": 2, "b": [1, 2]}), ToolCall("g", {})])
     assert canonical_calls(None) == canonical_calls([]) == "[]"
+
+
+def test_canonical_calls_take_any_value_an_answer_may_hold():
+    """Python's literals allow dict keys JSON cannot carry or sort (`{(1, 2): 3}`, mixed types):
+    a model's answer holding them refines and is scored like any other, never raises."""
+    from ray_toolace.core.checker import check_answer
+    from ray_toolace.core.generation import Generation
+    from ray_toolace.core.probe_table import probe_row
+    from ray_toolace.core.refine import RefineLoop, run_batch
+    from ray_toolace.core.types import Sample
+
+    odd = [{(1, 2): 3}, {1: "a", "b": 2}, {None: 1, 0: 2}, {b"x": 1, 2j: (1, 2)}]
+    texts = [canonical_calls([ToolCall("f", {"a": v})]) for v in odd]
+    assert len(set(texts)) == len(odd)
+    assert canonical_calls([ToolCall("f", {"a": {"b": 2, 1: "a"}})]) == texts[1]  # key order
+    assert canonical_calls([ToolCall("f", {"a": {1: 2}})]) != canonical_calls([ToolCall("f", {"a": {"1": 2}})])
+    assert canonical_calls([ToolCall("f", {"a": (1, 2)})]) == canonical_calls([ToolCall("f", {"a": [1, 2]})])
+
+    sample = Sample("s", "simple", TOOLS, [{"role": "user", "content": "a=1"}], [{"f": {"a": [1]}}])
+    for strict in (True, False):
+        parser = get_parser("pythonic", strict=strict)
+        answers = iter(["[f(a={(1, 2): 3})]", "[f(a={(1, 2): 3, 'x': [b'y']})]", "[f(a={(1, 2): 3, 'x': [b'y']})]"])
+        loop = RefineLoop(parser, TOOLS, sample.messages, max_refinements=3)
+        run_batch([loop], lambda convs, n, t: [Generation([next(answers)], 1, 1, ["stop"]) for _ in convs])
+        assert loop.refinement.stop_reason == "converged" and loop.model_calls == 3
+        row = probe_row(sample, ["[f(a={(1, 2): 3})]"], parser, 1, 1, 0, refinement=loop)
+        assert row["valid"] == [False] and row["error_types"] == ["type_error"] and row["refine_valid"] == [False] * 3
+        steps = json.loads(row["refine_trace"])["steps"]
+        assert steps[1]["calls"][0]["arguments"] == {"a": {"(1, 2)": 3, "x": ["b'y'"]}}
+        verdict = check_answer(TOOLS, "[f(a=1)]", sample.ground_truth, "simple", parser)[0]
+        assert verdict.valid  # the scorer itself is unchanged

@@ -1,0 +1,96 @@
+"""The requests BFCL's own FC harness sends are ones the endpoint's wire layer accepts: bfcl-eval's
+`OpenAICompletionsHandler` with the real openai SDK runs a single-turn and a multi-turn entry
+(BFCL executing the answered calls on its own simulated APIs), and every body it sends parses
+with the endpoint's `parse_request` under the shipped serve limits and renders into a prompt.
+
+Only the server is stood in for, by httpx's MockTransport replying with fixed completions, so
+this runs in seconds; tests/integration/test_bfcl_harness.py (slow) drives the real endpoint.
+Needs the handler's own imports, the `bfcl-harness` extra (the `test` extra pulls it in).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import httpx
+import pytest
+
+from ray_toolace.config import load_config
+from ray_toolace.core.prompts import chat_messages
+from ray_toolace.serve.protocol import ChatCompletionRequest, Limits, parse_request
+
+CALL = {"id": "call_ls_0", "type": "function", "function": {"name": "ls", "arguments": json.dumps({"a": True})}}
+
+
+def completion(message: dict) -> dict:
+    return {"id": "chatcmpl-0", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "message": {"role": "assistant", **message},
+                         "finish_reason": "tool_calls" if "tool_calls" in message else "stop"}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+
+
+@pytest.fixture()
+def harness(monkeypatch):
+    """BFCL's handler whose HTTP goes to a recorder: the first answer calls `ls`, then words."""
+    from bfcl_eval.model_handler.api_inference.openai_completion import OpenAICompletionsHandler
+    from openai import OpenAI
+
+    bodies: list[bytes] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        message = {"content": None, "tool_calls": [CALL]} if len(bodies) == 1 else {"content": "Done."}
+        return httpx.Response(200, json=completion(message))
+
+    monkeypatch.setenv("OPENAI_API_KEY", "none")
+    handler = OpenAICompletionsHandler(model_name="m", temperature=0.001, registry_name="ray-toolace-FC", is_fc_model=True)
+    handler.client = OpenAI(base_url="http://endpoint.invalid/v1", api_key="none",
+                            http_client=httpx.Client(transport=httpx.MockTransport(reply)))
+    return handler, bodies
+
+
+def serve_limits() -> Limits:
+    cfg = load_config("configs/serve.yaml", [])
+    s = cfg.serve
+    return Limits(max_tools=s.max_tools, max_messages=s.max_messages, max_refinements=s.max_refinements,
+                  max_fixed_refinements=s.max_fixed_refinements, max_tokens=s.max_tokens,
+                  max_request_tokens=s.max_request_tokens, force_attempts=s.force_attempts,
+                  default_refinements=cfg.refine.max_refinements, default_tokens=cfg.sampling.max_tokens)
+
+
+def accepted(body: bytes) -> ChatCompletionRequest:
+    req = parse_request(body, ChatCompletionRequest, serve_limits())
+    assert chat_messages(req.tool_schemas(), req.turns())[0]["role"] == "system"  # renders
+    return req
+
+
+def entry(category: str, i: int = 0) -> dict:
+    from bfcl_eval.utils import load_dataset_entry
+
+    return copy.deepcopy(load_dataset_entry(category)[i])
+
+
+def test_multi_turn_requests_with_tool_results_are_accepted(harness):
+    handler, bodies = harness
+    e = entry("multi_turn_base")
+    assert "GorillaFileSystem" in e["involved_classes"]  # so BFCL can run the `ls` it is given
+    result, _ = handler.inference(e, include_input_log=False, exclude_state_log=True)
+    assert len(result) == len(e["question"]) and len(bodies) == len(e["question"]) + 1
+    requests = [accepted(b) for b in bodies]
+    assert all(json.loads(b)["store"] is False for b in bodies)
+    second = requests[1].turns()
+    # the SDK's assistant message object went back as tool_calls, then BFCL's tool message with its id
+    assert second[-2]["role"] == "assistant" and second[-2]["tool_calls"][0]["id"] == CALL["id"]
+    assert second[-1]["role"] == "tool" and second[-1]["tool_call_id"] == CALL["id"]
+    assert "current_directory_content" in second[-1]["content"]  # BFCL really ran ls on its file system
+    assert requests[-1].turns()[-1]["role"] == "user"  # the last turn's question, after the earlier ones
+
+
+def test_single_turn_requests_are_accepted(harness):
+    handler, bodies = harness
+    e = entry("simple_python")
+    result, _ = handler.inference(e, include_input_log=False, exclude_state_log=True)
+    assert len(bodies) == 1 and result == [{"ls": CALL["function"]["arguments"]}]
+    req = accepted(bodies[0])
+    assert req.tool_schemas()[0]["name"] == e["function"][0]["name"]
