@@ -323,12 +323,14 @@ def build_app(cfg: Config):
     s = cfg.serve
     admitted = s.max_ongoing_requests * s.max_replicas + s.max_queued_requests
     # the ingress does no heavy work: no CPU reserved, so it never competes with an engine. Its
-    # own admission (see Ingress) refuses past `admitted`; Serve's proxy bounds what waits for an
-    # ingress slot beyond that, with the same 503 and Retry-After
+    # own admission (see Ingress) refuses past `admitted`, in OpenAI's error shape; Serve's bound
+    # beyond that (a plain-text 503 with Retry-After) is only a backstop. Serve counts every
+    # request of a burst as queued until it takes its slot, a loop turn later, so that bound
+    # gets the same headroom: a small one dropped bursts the ingress had room for
     return Ingress.options(
         ray_actor_options={"num_cpus": 0},
         max_ongoing_requests=admitted + INGRESS_HEADROOM,
-        max_queued_requests=s.max_queued_requests,
+        max_queued_requests=admitted + INGRESS_HEADROOM,
         backpressure_config=BackpressureConfig(status_code=503, retry_after_s=s.retry_after_s),
     ).bind(engine, safe.model_dump_json(), api_key)
 
