@@ -90,8 +90,9 @@ def test_probe_job_writes_its_run_to_s3_and_resumes(ray_cluster, tiny_model_dir,
         f"run_dir={run}", f"model.name_or_path={tiny_model_dir}", f"data.train=[{data_uri}]",
         "sampling.k=2", "sampling.temperature=0.8", "sampling.max_tokens=8", "model.max_model_len=1024",
         "probe.shard_size=2", "engine.batch_size=2",
-        # the test server's dummy keys; on a real cluster the nodes' instance profile serves instead
-        "--env", "AWS_ACCESS_KEY_ID", "--env", "AWS_SECRET_ACCESS_KEY", "--env", "VLLM_CPU_KVCACHE_SPACE",
+        # the test server's dummy keys (so --force-env: submit refuses credential names otherwise);
+        # on a real cluster the nodes' instance profile serves instead
+        "--env", "AWS_ACCESS_KEY_ID", "--env", "AWS_SECRET_ACCESS_KEY", "--env", "VLLM_CPU_KVCACHE_SPACE", "--force-env",
     ]
 
     first = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
