@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from _core_rank import _rank
 from conftest import ROOT, free_port, job_env, run_job
 from ray_toolace.config import load_config
 from ray_toolace.core.corpus import ordinary_records, to_jsonl
@@ -45,21 +46,6 @@ def corpus(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("corpus") / "corpus.jsonl"
     path.write_text(to_jsonl(ordinary_records(samples)))
     return path
-
-
-def _rank(rank: int, world: int, port: int, train_cfg: dict, base: str, records: list, out: str) -> None:
-    import torch
-    import torch.distributed as dist
-
-    from ray_toolace.config import TrainConfig
-    from ray_toolace.train.core import train
-
-    torch.set_num_threads(1)  # as in a Ray Train worker with one CPU: the same kernels, the same sums
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world)
-    try:
-        train(TrainConfig.model_validate(train_cfg), base, records, out)
-    finally:
-        dist.destroy_process_group()
 
 
 def run_core(world: int, corpus: Path, model: Path, out: Path) -> dict:
