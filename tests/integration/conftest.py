@@ -116,3 +116,27 @@ def tiny_lora_dir(tiny_model_dir, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("tiny-lora")
     peft_model.save_pretrained(out)
     return out
+
+
+# the tiny training round both training test modules run: 48 one-call records of ~260 tokens
+TOOL = {
+    "name": "get_weather",
+    "description": "Weather for a city.",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+}
+CITIES = ["Paris", "Tokyo", "Berlin", "Rome", "Madrid", "Sydney", "Toronto", "Chicago"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    from ray_toolace.core.corpus import ordinary_records, to_jsonl
+    from ray_toolace.core.types import Sample
+
+    samples = [
+        Sample(f"w{i}", "simple", [TOOL], [{"role": "user", "content": f"Weather in {CITIES[i % 8]}, please ({i})."}],
+               [{"get_weather": {"city": [CITIES[i % 8]]}}], "test")
+        for i in range(48)
+    ]
+    path = tmp_path_factory.mktemp("corpus") / "corpus.jsonl"
+    path.write_text(to_jsonl(ordinary_records(samples)))
+    return path

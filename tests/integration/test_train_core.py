@@ -19,33 +19,13 @@ import pytest
 from _core_rank import _rank
 from conftest import ROOT, free_port, job_env, run_job
 from ray_toolace.config import load_config
-from ray_toolace.core.corpus import ordinary_records, to_jsonl
-from ray_toolace.core.types import Sample
 
-TOOL = {
-    "name": "get_weather",
-    "description": "Weather for a city.",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-}
-CITIES = ["Paris", "Tokyo", "Berlin", "Rome", "Madrid", "Sydney", "Toronto", "Chicago"]
 # 48 records of ~260 tokens: 2 rows of 1024 per micro-batch -> 8 micro-batches an epoch
 ROUND = [
     "train.method=full", "train.max_seq_len=1024", "train.tokens_per_batch=2048", "train.grad_accum=1",
     "train.epochs=2", "train.lr=3e-3", "train.warmup_ratio=0.1", "train.log_every_steps=1",
     "train.checkpoint_every_steps=4", "train.mixed_precision=fp32", "train.num_workers=2",
 ]
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
-    samples = [
-        Sample(f"w{i}", "simple", [TOOL], [{"role": "user", "content": f"Weather in {CITIES[i % 8]}, please ({i})."}],
-               [{"get_weather": {"city": [CITIES[i % 8]]}}], "test")
-        for i in range(48)
-    ]
-    path = tmp_path_factory.mktemp("corpus") / "corpus.jsonl"
-    path.write_text(to_jsonl(ordinary_records(samples)))
-    return path
 
 
 def run_core(world: int, corpus: Path, model: Path, out: Path) -> dict:

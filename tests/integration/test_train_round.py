@@ -14,28 +14,6 @@ from pathlib import Path
 import pytest
 
 from conftest import job_env, run_job
-from ray_toolace.core.corpus import ordinary_records, to_jsonl
-from ray_toolace.core.types import Sample
-
-TOOL = {
-    "name": "get_weather",
-    "description": "Weather for a city.",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-}
-CITIES = ["Paris", "Tokyo", "Berlin", "Rome", "Madrid", "Sydney", "Toronto", "Chicago"]
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
-    samples = [
-        Sample(f"w{i}", "simple", [TOOL], [{"role": "user", "content": f"Weather in {CITIES[i % 8]}, please ({i})."}],
-               [{"get_weather": {"city": [CITIES[i % 8]]}}], "test")
-        for i in range(48)
-    ]
-    path = tmp_path_factory.mktemp("corpus") / "corpus.jsonl"
-    path.write_text(to_jsonl(ordinary_records(samples)))
-    return path
-
 
 def train_args(out: Path, corpus: Path, model: Path, *extra: str) -> list[str]:
     # 48 records of ~260 tokens: 2 rows of 1024 (3 records each) per micro-batch -> 8 micro-batches, 4 per rank
