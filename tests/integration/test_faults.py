@@ -25,12 +25,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import BIN, ROOT, job_env, wait_for
+from conftest import BIN, CITIES, ROOT, TOOL, job_env, wait_for
 from ray_toolace.core.corpus import ordinary_records, to_jsonl
 from ray_toolace.core.formats import bfcl
 from ray_toolace.core.types import Sample
 from ray_toolace.stages.train_round import SNAPSHOT, recorded_step
-from test_train_round import CITIES, TOOL, train_args
+from test_train_round import train_args
 
 
 class Job:
