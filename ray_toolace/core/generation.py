@@ -39,6 +39,25 @@ class Generation:
         return self.finish_reasons[0] if self.finish_reasons else "stop"
 
 
+class Tally:
+    """Model calls and tokens over the `generations` a loop made (the refinement loop and the
+    multi-turn loop both count them so)."""
+
+    generations: list[Generation]
+
+    @property
+    def model_calls(self) -> int:
+        return len(self.generations)
+
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(g.prompt_tokens for g in self.generations)
+
+    @property
+    def completion_tokens(self) -> int:
+        return sum(g.completion_tokens for g in self.generations)
+
+
 @dataclass(frozen=True)
 class TooLong:
     """The answer to a prompt that does not fit: nothing was generated."""

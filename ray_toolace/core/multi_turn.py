@@ -26,7 +26,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ray_toolace.core.generation import Generation, TooLong
+from ray_toolace.core.generation import Generation, Tally, TooLong
 from ray_toolace.core.parsers.base import AnswerParser
 from ray_toolace.core.probe_table import STATUS_OK, STATUS_TOO_LONG
 from ray_toolace.core.prompts import chat_messages
@@ -92,7 +92,7 @@ def call_text(call: ToolCall) -> str:
     return f"{call.name}(" + ", ".join(f"{k}={v!r}" for k, v in call.arguments.items()) + ")"
 
 
-class MultiTurnLoop:
+class MultiTurnLoop(Tally):
     """One entry's conversation: `next_ask()` the prompt to answer (None once done), `give()`
     the engine's result for it. Steps per turn are bounded by `step_limit` executed steps; one
     more ends the entry (`stop_reason` STEP_LIMIT), as in BFCL's harness."""
@@ -122,18 +122,6 @@ class MultiTurnLoop:
     @property
     def done(self) -> bool:
         return self.stop_reason is not None
-
-    @property
-    def model_calls(self) -> int:
-        return len(self.generations)
-
-    @property
-    def prompt_tokens(self) -> int:
-        return sum(g.prompt_tokens for g in self.generations)
-
-    @property
-    def completion_tokens(self) -> int:
-        return sum(g.completion_tokens for g in self.generations)
 
     def _next_turn(self) -> None:
         self._turn += 1

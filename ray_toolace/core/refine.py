@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Literal, Sequence
 
-from ray_toolace.core.generation import Generation, TooLong
+from ray_toolace.core.generation import Generation, Tally, TooLong
 from ray_toolace.core.parsers.base import AnswerParser
 from ray_toolace.core.prompts import chat_messages, refine_messages
 from ray_toolace.core.render import jsonable
@@ -132,7 +132,7 @@ class Ask:
 Result = Generation | TooLong
 
 
-class RefineLoop:
+class RefineLoop(Tally):
     """One conversation: its first answer (or a given draft), then refinements until the rule stops.
 
     `next_ask()` is the prompt to answer, None once the loop is done; `give(result)` takes the
@@ -196,21 +196,9 @@ class RefineLoop:
         r.observe(result.text)
 
     @property
-    def model_calls(self) -> int:
-        return len(self.generations)
-
-    @property
     def refine_generations(self) -> list[Generation]:
         """The refinement calls' results (every call when the first answer was a given draft)."""
         return self.generations[1:] if self.first is not None else self.generations
-
-    @property
-    def prompt_tokens(self) -> int:
-        return sum(g.prompt_tokens for g in self.generations)
-
-    @property
-    def completion_tokens(self) -> int:
-        return sum(g.completion_tokens for g in self.generations)
 
     @property
     def refine_prompt_tokens(self) -> int:
