@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from functools import lru_cache
 from typing import Any, Iterable
 
 from ray_toolace.core.checker import check_answer
@@ -156,6 +157,26 @@ def summarize(rows: list[dict[str, Any]], rejects: int = 0) -> dict[str, Any]:
 def answered_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows the model answered (the prompt fitted and at least one verdict was recorded)."""
     return [r for r in rows if (r.get("status") or STATUS_OK) == STATUS_OK and len(r.get("valid") or [])]
+
+
+HISTORY_GROUP = "with_tool_results"  # reports' row of multi-turn samples, across categories
+
+
+@lru_cache(maxsize=65536)
+def _sample_has_tool_results(sample_json: str) -> bool:
+    return Sample.from_row(json.loads(sample_json)).has_tool_results
+
+
+def has_tool_results(row: dict[str, Any]) -> bool:
+    """Whether a table row's sample is multi-turn (tool results in its history); False for a
+    row without a readable sample."""
+    raw = row.get("sample")
+    if not isinstance(raw, str):
+        return False
+    try:
+        return _sample_has_tool_results(raw)
+    except (ValueError, KeyError, TypeError):
+        return False
 
 
 def first_valid(row: dict[str, Any]) -> bool:

@@ -15,6 +15,7 @@ import json
 import re
 from typing import Any
 
+from ray_toolace.core.probe_table import HISTORY_GROUP
 from ray_toolace.core.secrets import is_secret_field
 
 PARAM_VALUE_LIMIT = 6000  # MLflow refuses longer parameter values
@@ -91,7 +92,7 @@ def eval_figures(items: dict[str, Any]) -> dict[str, float]:
     the unweighted mean of categories with its standard error."""
     out: dict[str, float] = {}
     for source, part in items.items():
-        groups = {**part.get("categories", {}), "all": part.get("all")}
+        groups = {**part.get("categories", {}), HISTORY_GROUP: part.get(HISTORY_GROUP), "all": part.get("all")}
         for group, cell in groups.items():
             if not cell:
                 continue

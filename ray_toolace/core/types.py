@@ -69,6 +69,11 @@ class Sample:
     def expects_call(self) -> bool:
         return bool(self.ground_truth)
 
+    @property
+    def has_tool_results(self) -> bool:
+        """A multi-turn sample: earlier calls and their tool results come before the question."""
+        return any(isinstance(m, dict) and m.get("role") == "tool" for m in self.messages)
+
     def to_row(self) -> dict[str, Any]:
         return {
             "id": self.id,

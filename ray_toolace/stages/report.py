@@ -12,7 +12,7 @@ import io
 from typing import Any
 
 from ray_toolace import storage
-from ray_toolace.core.probe_table import HIST_BINS
+from ray_toolace.core.probe_table import HIST_BINS, HISTORY_GROUP
 
 
 def histogram_png(counts: list[int], title: str) -> bytes:
@@ -44,7 +44,8 @@ def _source_table(fig: dict[str, Any]) -> list[str]:
     ref = fig["all"]["refined"] is not None
     lines = ["| category | n | first answer | " + ("after refinement | right->wrong | wrong->right |" if ref else ""),
              "|---|---|---|" + ("---|---|---|" if ref else "")]
-    for cat, c in list(fig["categories"].items()) + [("**all items**", fig["all"])]:
+    multi = [("multi-turn (tool results in the history)", fig[HISTORY_GROUP])] if HISTORY_GROUP in fig else []
+    for cat, c in list(fig["categories"].items()) + multi + [("**all items**", fig["all"])]:
         if not c["n"]:
             continue
         row = f"| {cat} | {c['n']} | {_pct(c['first'])} |"

@@ -25,7 +25,7 @@ from typing import Any, Iterable
 from ray_toolace import storage
 from ray_toolace.core.bfcl_score import NOT_RUN, ROWS, bfcl_v4, not_run_text, part_dicts, weight_text
 from ray_toolace.core.corpus import ORIGINS
-from ray_toolace.core.probe_table import STATUS_OK, answered_rows, first_valid, refined_valid, sample_tokens
+from ray_toolace.core.probe_table import STATUS_OK, HISTORY_GROUP, answered_rows, first_valid, has_tool_results, refined_valid, sample_tokens
 from ray_toolace.core.scoring import category_scores, overall, overall_se
 from ray_toolace.core.stats import A_BETTER, B_BETTER, accuracy_of, pair_by_id, paired_difference
 
@@ -55,8 +55,10 @@ def _stage(rnd: dict[str, Any], name: str) -> dict[str, Any] | None:
 BFCL_SOURCE = "bfcl"  # the source name of samples read from BFCL's files (core/formats/bfcl.py)
 # BFCL's non-live AST group; the held-out split uses the same category names
 NON_LIVE = ("simple", "multiple", "parallel", "parallel_multiple")
-GROUPS = {"all": None, "non_live": NON_LIVE, "irrelevance": ("irrelevance",)}
-GROUP_NAMES = {"all": "all items", "non_live": "non-live (simple, multiple, parallel, parallel_multiple)", "irrelevance": "irrelevance"}
+HISTORY = HISTORY_GROUP  # multi-turn samples of any category: tool results in the history
+GROUPS = {"all": None, "non_live": NON_LIVE, "irrelevance": ("irrelevance",), HISTORY: None}
+GROUP_NAMES = {"all": "all items", "non_live": "non-live (simple, multiple, parallel, parallel_multiple)", "irrelevance": "irrelevance",
+               HISTORY: "multi-turn samples of every category (earlier calls and their tool results in the history)"}
 
 
 def model_label(key: str) -> str:
@@ -120,6 +122,9 @@ def item_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "categories": {c: cell([r for r in mine if r["category"] == c], too_long[(source, c)]) for c in cats},
             "all": cell(mine, sum(v for (s_, _), v in too_long.items() if s_ == source)),
         }
+        multi = [r for r in mine if has_tool_results(r)]
+        if multi:  # their own row: the generator's multi-turn samples, across categories
+            part[HISTORY] = cell(multi, sum(1 for r in rows if r["source"] == source and r["status"] != STATUS_OK and has_tool_results(r)))
         first = category_scores((r["category"], first_valid(r)) for r in mine)
         refined = category_scores((r["category"], bool(refined_valid(r))) for r in mine if refined_valid(r) is not None)
         part["mean_of_categories"] = {
@@ -179,7 +184,8 @@ def v4_markdown(figures: list[tuple[str | None, dict[str, Any]]]) -> list[str]:
 
 def _group(rows: list[dict[str, Any]], source: str, group: str) -> list[dict[str, Any]]:
     cats = GROUPS[group]
-    return [r for r in rows if r["source"] == source and (cats is None or r["category"] in cats)]
+    return [r for r in rows if r["source"] == source and (cats is None or r["category"] in cats)
+            and (group != HISTORY or has_tool_results(r))]
 
 
 def _groups(rows: list[dict[str, Any]], source: str) -> list[str]:
@@ -414,15 +420,16 @@ def _eval_markdown(rep: dict[str, Any]) -> list[str]:
         lines += [f"### {source}", "",
                   "| category | model | n | too long | first answer | after refinement | right->wrong | wrong->right | model calls | prompt tokens | generated tokens |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
-        for name in cats + ["all"]:
+        for name in cats + [HISTORY, "all"]:
             for k in models:
                 part = items[k][source]
-                c = part["all"] if name == "all" else part["categories"].get(name)
+                c = part.get(name) if name in ("all", HISTORY) else part["categories"].get(name)
                 if c is None:
                     continue
                 flips = c["flips"] or {}
+                label = {"all": "all items", HISTORY: "multi-turn (tool results in the history)"}.get(name, name)
                 lines.append(
-                    f"| {'all items' if name == 'all' else name} | {_model(k)} | {c['n']} | {c['prompt_too_long']} | {_pct(c['first'], c['n'])} | "
+                    f"| {label} | {_model(k)} | {c['n']} | {c['prompt_too_long']} | {_pct(c['first'], c['n'])} | "
                     f"{_pct(c['refined'], c['n'])} | {flips.get('right_to_wrong', '-')} | {flips.get('wrong_to_right', '-')} | "
                     f"{c['mean_model_calls']:.2f} | {c['mean_prompt_tokens']:.0f} | {c['mean_completion_tokens']:.0f} |"
                 )

@@ -232,3 +232,38 @@ def test_probe_report_accuracies_carry_se_from_the_table(tmp_path):
     assert "| Irrelevance Detection | 10% | 20 | 25.00% ± 5.59 | 25.00% ± 5.59 | partial: not run (as 0): live_irrelevance |" in md
     assert md.count("| **Overall Acc** |") == 1
     assert "BFCL v4" not in bare  # without the table there are no counts to weigh by
+
+
+def _sample_json(id_, category, history: bool) -> str:
+    from ray_toolace.core.types import Sample
+
+    turns = [{"role": "user", "content": "earlier"},
+             {"role": "assistant", "content": None, "tool_calls": [{"id": "c0", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+             {"role": "tool", "tool_call_id": "c0", "content": "{}"}] if history else []
+    sample = Sample(id_, category, [], turns + [{"role": "user", "content": "now"}], [], "generated")
+    return json.dumps(sample.to_row())
+
+
+def test_multi_turn_samples_have_a_row_and_a_comparison_of_their_own(tmp_path):
+    # g0..g9 simple and i0..i3 irrelevance; the multi-turn ones (tool results in the history) are g0..g3
+    # and i0; the base model gets g0 and i0..i3 right, the trained one g0..g5 and i1..i3
+    def rows(right):
+        out = [_row(f"g{i}", "simple", f"g{i}" in right, source="generated", sample=_sample_json(f"g{i}", "simple", i < 4)) for i in range(10)]
+        out += [_row(f"i{i}", "irrelevance", f"i{i}" in right, source="generated", sample=_sample_json(f"i{i}", "irrelevance", i == 0)) for i in range(4)]
+        return out
+
+    _write(tmp_path, "eval-0", rows({"g0", "i0", "i1", "i2", "i3"}))
+    _write(tmp_path, "eval-1", rows({f"g{i}" for i in range(6)} | {"i1", "i2", "i3"}))
+    write_run_report(str(tmp_path), json.loads(json.dumps(RUN)))
+    rep = json.loads((tmp_path / "report.json").read_text())
+    md = (tmp_path / "report.md").read_text()
+
+    base = rep["eval_items"]["0"]["generated"]["with_tool_results"]
+    trained = rep["eval_items"]["1"]["generated"]["with_tool_results"]
+    assert base["n"] == 5 and base["first"]["correct"] == 2       # g0, i0
+    assert trained["n"] == 5 and trained["first"]["correct"] == 4  # g0..g3
+    assert "| multi-turn (tool results in the history) | 0 (base) | 5 |" in md
+    d = _one(rep, kind="vs_base", source="generated", group="with_tool_results", answer="first")
+    assert d["n"] == 5 and d["diff"] == pytest.approx(2 / 5)  # g1, g2, g3 gained, i0 lost
+    # a table without sample columns has no such row
+    assert "with_tool_results" not in rep["eval_items"]["0"].get("bfcl", {})
