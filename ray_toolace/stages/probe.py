@@ -172,7 +172,8 @@ def _run_probe(cfg: Config, model_path: str | None) -> dict[str, Any]:
     t0 = time.perf_counter()
     inputs = training_inputs(cfg) if cfg.probe.split == "train" else evaluation_inputs(cfg)
     read_seconds = time.perf_counter() - t0
-    log.info("read %d samples, %d rejects from %s", len(inputs.samples), len(inputs.rejects), ", ".join(specs))
+    if specs:  # empty when data.eval names only multi-turn categories
+        log.info("read %d samples, %d rejects from %s", len(inputs.samples), len(inputs.rejects), ", ".join(specs))
     if entries:
         log.info("read %d multi-turn entries", len(entries))
     work = [*inputs.samples, *entries]
