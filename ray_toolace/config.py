@@ -78,9 +78,21 @@ class DataConfig(_Section):
     # which `limit` samples: a file's first ones, or a seeded draw spread evenly over its
     # categories (a small pool then holds the no-call samples a file's first rows may lack)
     limit_draw: Literal["first", "stratified"] = "first"
+    # stratified draws only: {category: weight} (1 for a category not named), e.g.
+    # {irrelevance: 2} draws about twice as many no-call samples as samples of each other category
+    limit_weights: dict[str, float] = {}
     # at most this many per category of every evaluation input, a seeded draw (core/draw.py)
     eval_limit: int | None = Field(None, ge=1)
     seed: int = 0  # the evaluation draw and the stratified training draw
+
+    @model_validator(mode="after")
+    def _weights(self) -> "DataConfig":
+        if self.limit_weights and self.limit_draw != "stratified":
+            raise ValueError("data.limit_weights weighs a stratified draw: set data.limit_draw: stratified")
+        bad = {k: v for k, v in self.limit_weights.items() if not v > 0}
+        if bad:
+            raise ValueError(f"data.limit_weights must be positive: {bad}")
+        return self
 
 
 class ProbeConfig(_Section):
@@ -194,6 +206,16 @@ class ServeConfig(_Section):
     max_fixed_refinements: int = Field(3, ge=0, le=8)
     max_tokens: int = Field(1024, ge=1)
     max_request_tokens: int = Field(4096, ge=1)
+    # every finished round of this run directory (local or s3://), served beside the base model
+    # as <base>:round-<t> (serve/catalog.py); None: the base model and model.lora_adapter only
+    rounds_from: str | None = None
+    rounds_refresh_s: float = Field(10.0, gt=0)  # how old the listing of rounds_from may get (ours)
+    # round models one engine replica holds at once beside the base, least recently used out:
+    # adapters applied per request (GPUs, or engine.merge_lora=false): vLLM's max_loras, the
+    # adapters one batch may mix; merged rounds (CPU): whole-model engines, each its own vLLM
+    # engine with its own KV cache (ours)
+    max_adapters: int = Field(4, ge=1)
+    max_loaded_models: int = Field(2, ge=1)
 
 
 class DemoConfig(_Section):

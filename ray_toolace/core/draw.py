@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable, Mapping, TypeVar
 
 T = TypeVar("T")
 
@@ -45,18 +45,37 @@ def per_category(items: Iterable[T], n: int | None, seed: int, category: Callabl
     return [items[i] for i in sorted(keep)]
 
 
-def stratified(items: Iterable[T], n: int, seed: int, category: Callable[[T], str]) -> list[T]:
-    """`n` items spread over the categories as evenly as they allow (round robin over the
-    categories in name order, each shuffled with `seed`); fewer when there are fewer."""
-    pools = []
+def stratified(items: Iterable[T], n: int, seed: int, category: Callable[[T], str],
+               weights: Mapping[str, float] | None = None) -> list[T]:
+    """`n` items spread over the categories as evenly as they allow, each category shuffled
+    with `seed`; fewer when there are fewer.
+
+    Items are taken one at a time from the category whose count, plus one, over its weight is
+    lowest (ties in name order), so with no `weights` (every category weighs 1) this is round
+    robin over the categories; with `weights` ({category: weight}, 1 for one not named) a
+    category of weight 2 gets about twice the items of one of weight 1, as long as it has them.
+
+    >>> rows = [(f"a{i}", "a") for i in range(6)] + [(f"b{i}", "b") for i in range(6)]
+    >>> sorted(r[1] for r in stratified(rows, 6, seed=0, category=lambda r: r[1], weights={"b": 2}))
+    ['a', 'a', 'b', 'b', 'b', 'b']
+    """
+    weights = weights or {}
+    for name, w in weights.items():
+        if not w > 0:
+            raise ValueError(f"the weight of category {name!r} must be positive, not {w!r}")
+    pools: dict[str, list[T]] = {}
     for name, group in sorted(_groups(items, category).items()):
         rng = random.Random(f"{seed}:{name}")
-        group = [item for _, item in group]
-        rng.shuffle(group)
-        pools.append(group)
+        pool = [item for _, item in group]
+        rng.shuffle(pool)
+        pools[name] = pool
+    taken = dict.fromkeys(pools, 0)
     out: list[T] = []
-    depth = 0
-    while len(out) < n and any(depth < len(p) for p in pools):
-        out.extend(p[depth] for p in pools if depth < len(p))
-        depth += 1
-    return out[:n]
+    while len(out) < n:
+        open_ = [c for c in pools if taken[c] < len(pools[c])]
+        if not open_:
+            break
+        c = min(open_, key=lambda c: (taken[c] + 1) / float(weights.get(c, 1.0)))  # first in name order on ties
+        out.append(pools[c][taken[c]])
+        taken[c] += 1
+    return out

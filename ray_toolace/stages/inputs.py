@@ -79,13 +79,14 @@ def _read_files(paths: list[str]) -> Inputs:
 
 
 def read_inputs(
-    specs: list[str], limit: int | None = None, per_category: bool = False, seed: int = 0, spread: bool = False
+    specs: list[str], limit: int | None = None, per_category: bool = False, seed: int = 0, spread: bool = False,
+    weights: dict[str, float] | None = None,
 ) -> Inputs:
     """Samples and rejects of every input, in order.
 
     `limit`: at most that many samples per input, its first ones; with `spread`, that many drawn
     evenly over the input's categories (`draw.stratified`, seeded), so a small training pool
-    holds every category; with `per_category`, at most that many per category of every input,
+    holds every category (`weights`: {category: weight} of that draw); with `per_category`, at most that many per category of every input,
     a draw seeded with `seed` (evaluation sets: a file's first rows may hold one category only).
     """
     inputs = Inputs()
@@ -103,7 +104,7 @@ def read_inputs(
                 got.samples = got.samples[:limit]
         if spread and limit is not None and not per_category:
             order = {s.id: i for i, s in enumerate(got.samples)}
-            got.samples = sorted(draw.stratified(got.samples, limit, seed, lambda s: s.category), key=lambda s: order[s.id])
+            got.samples = sorted(draw.stratified(got.samples, limit, seed, lambda s: s.category, weights), key=lambda s: order[s.id])
         if per_category:
             got.samples = draw.per_category(got.samples, limit, seed, lambda s: s.category)
         inputs.samples.extend(got.samples)
@@ -122,8 +123,10 @@ def read_inputs(
 
 
 def training_inputs(cfg: Config) -> Inputs:
-    """The training pool: `data.train` cut by `data.limit`, drawn as `data.limit_draw` says."""
-    return read_inputs(cfg.data.train, limit=cfg.data.limit, seed=cfg.data.seed, spread=cfg.data.limit_draw == "stratified")
+    """The training pool: `data.train` cut by `data.limit`, drawn as `data.limit_draw` (and
+    `data.limit_weights`) say."""
+    return read_inputs(cfg.data.train, limit=cfg.data.limit, seed=cfg.data.seed,
+                       spread=cfg.data.limit_draw == "stratified", weights=cfg.data.limit_weights)
 
 
 def evaluation_inputs(cfg: Config) -> Inputs:

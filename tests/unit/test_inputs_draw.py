@@ -36,3 +36,24 @@ def test_evaluation_takes_at_most_eval_limit_per_category():
     cfg = load_config(None, ["data.eval=[bundled:heldout]", "data.eval_limit=4"])
     counts = Counter(s.category for s in evaluation_inputs(cfg).samples)
     assert set(counts.values()) == {4} and "irrelevance" in counts
+
+
+def test_weighted_stratified_draw_leans_towards_the_weighted_category():
+    cfg = load_config(None, ["data.limit=64", "data.limit_draw=stratified", "data.limit_weights={irrelevance: 2.5}"])
+    counts = Counter(s.category for s in training_inputs(cfg).samples)
+    assert sum(counts.values()) == 64
+    # weights 1, 1, 1, 1, 2.5: 64 x 2.5 / 6.5 = 24.6 no-call samples, about 9.8 of each other category
+    assert counts["irrelevance"] in (24, 25), counts
+    assert all(counts[c] in (9, 10) for c in counts if c != "irrelevance"), counts
+    unweighted = training_inputs(load_config(None, ["data.limit=64", "data.limit_draw=stratified"])).samples
+    # the weighted pool's draw of each category starts from the same shuffled order
+    assert {s.id for s in unweighted if s.category == "simple"} >= {s.id for s in training_inputs(cfg).samples if s.category == "simple"}
+
+
+def test_weights_need_a_stratified_draw_and_positive_values():
+    import pytest
+
+    with pytest.raises(ValueError, match="stratified"):
+        load_config(None, ["data.limit=64", "data.limit_weights={irrelevance: 2}"])
+    with pytest.raises(ValueError, match="positive"):
+        load_config(None, ["data.limit=64", "data.limit_draw=stratified", "data.limit_weights={irrelevance: 0}"])
