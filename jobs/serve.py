@@ -1,6 +1,7 @@
 """Deploy the tool-calling endpoint (OpenAI-compatible, adaptive self-refinement) and exit.
 
     ray job submit --working-dir . -- python jobs/serve.py --config configs/serve.yaml [model.lora_adapter=DIR ...]
+    ray job submit --working-dir . -- python jobs/serve.py --config configs/serve.yaml serve.rounds_from=s3://bucket/runs/x
     RAY_ADDRESS=127.0.0.1:6379 python jobs/serve.py --config configs/serve.yaml
 
 The job deploys the Serve application, waits until GET /ready answers, prints the URL and
@@ -31,4 +32,5 @@ if __name__ == "__main__":
         console_error(f"deploy failed: {e}")
         sys.exit(1)
     base, adapter = model_ids(cfg)
-    print(f"application {APP_NAME!r} serving {adapter or base} at {url}/v1 (stop: serve shutdown -y)")
+    served = f"{base} and every finished round of {cfg.serve.rounds_from}" if cfg.serve.rounds_from else adapter or base
+    print(f"application {APP_NAME!r} serving {served} at {url}/v1 (stop: serve shutdown -y)")

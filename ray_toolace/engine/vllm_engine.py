@@ -32,8 +32,10 @@ def configure_cpu_env(engine: EngineConfig) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def engine_kwargs(model_path: str, model: ModelConfig, engine: EngineConfig, lora_path: str | None, use_gpu: bool) -> dict[str, Any]:
-    """vLLM engine arguments shared by the offline and the async engine."""
+def engine_kwargs(model_path: str, model: ModelConfig, engine: EngineConfig, lora_path: str | None, use_gpu: bool,
+                  max_loras: int | None = None) -> dict[str, Any]:
+    """vLLM engine arguments shared by the offline and the async engine. `max_loras`: LoRA slots
+    for adapters named per request (the endpoint's rounds), without a fixed adapter."""
     kwargs: dict[str, Any] = dict(
         model=model_path,
         dtype=engine_dtype(model.dtype, use_gpu),
@@ -46,8 +48,8 @@ def engine_kwargs(model_path: str, model: ModelConfig, engine: EngineConfig, lor
         kwargs["max_model_len"] = model.max_model_len
     if use_gpu:
         kwargs["gpu_memory_utilization"] = engine.gpu_memory_utilization
-    if lora_path:
-        kwargs.update(enable_lora=True, max_loras=engine.max_loras, max_lora_rank=engine.max_lora_rank)
+    if lora_path or max_loras:
+        kwargs.update(enable_lora=True, max_loras=max_loras or engine.max_loras, max_lora_rank=engine.max_lora_rank)
     return kwargs
 
 

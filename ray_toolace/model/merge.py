@@ -10,15 +10,14 @@ unmerged.
 
 The folder's name carries a digest of the adapter's files and of its base model
 (model/identity.py), so an adapter retrained in place gets a new merged folder instead of
-reusing the merge of the old weights.
+reusing the merge of the old weights. The base is the one the adapter names, unless the caller
+gives it (the endpoint merges onto the base it serves: an adapter copied from another machine
+names that machine's folder).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,20 +29,22 @@ from ray_toolace.train.model import adapter_base, tokenizer_path
 log = logging.getLogger("ray_toolace.model")
 
 
-def merged_path(adapter_dir: str) -> str:
+def merged_path(adapter_dir: str, base: str | None = None) -> str:
     """`<adapter>-merged-<digest of the adapter's content and its base model's>`."""
-    key = digest({"adapter": folder_digest(adapter_dir), "base": model_identity(adapter_base(adapter_dir))})
+    key = digest({"adapter": folder_digest(adapter_dir), "base": model_identity(base or adapter_base(adapter_dir))})
     return f"{adapter_dir.rstrip('/')}-merged-{key[:12]}"
 
 
-def merge_adapter(adapter_dir: str) -> str | None:
-    """The merged folder of a local adapter, written once (atomically); None for S3 adapters."""
+def merge_adapter(adapter_dir: str, base: str | None = None) -> str | None:
+    """The merged folder of a local adapter, written once (atomically); None for S3 adapters.
+    `base`: the model to merge onto; None: the one the adapter names."""
     if storage.is_s3(adapter_dir):
         return None
-    base = adapter_base(adapter_dir)
-    if base is None:
+    named = adapter_base(adapter_dir)
+    if named is None:
         raise ValueError(f"{adapter_dir} is not a peft adapter folder")
-    out = Path(merged_path(adapter_dir))
+    base = base or named
+    out = Path(merged_path(adapter_dir, base))
     if (out / "config.json").is_file():
         return str(out)
     import torch
@@ -53,15 +54,9 @@ def merge_adapter(adapter_dir: str) -> str | None:
     start = time.perf_counter()
     model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
     model = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with storage.publish_dir(out, lambda o: (o / "config.json").is_file()) as tmp:
         model.save_pretrained(tmp)
-        AutoTokenizer.from_pretrained(tokenizer_path(adapter_dir)).save_pretrained(tmp)
-        os.replace(tmp, out)  # another process may have won the race: then its folder stays
-    except OSError:
-        if not (out / "config.json").is_file():
-            raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tokenizer = tokenizer_path(adapter_dir)
+        AutoTokenizer.from_pretrained(base if tokenizer == named else tokenizer).save_pretrained(tmp)
     log.info("merged %s into %s in %.1f s", adapter_dir, out, time.perf_counter() - start)
     return str(out)

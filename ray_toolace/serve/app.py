@@ -15,6 +15,14 @@ a call queued like generation, and the queue has room).
 Every refusal is OpenAI's `{"error": {"message", "type", "param", "code"}}` with a 4xx status;
 a bearer token is required when `serve.api_key` or env RAY_TOOLACE_API_KEY is set.
 
+Served models: the base model (`serve.model_id`, default the model folder's name), plus
+`<base>:<adapter folder>` with `model.lora_adapter`, or with `serve.rounds_from: <run_dir>` one
+model per finished round of that run, `<base>:round-<t>` (serve/catalog.py decides, rounds.py
+lists; the ingress keeps the listing `serve.rounds_refresh_s` and lists again for a name it does
+not know, so a round that finishes while the endpoint runs is servable without a redeploy). A
+request's `model` picks one; a name not served is a 404 `model_not_found`; a round whose model
+cannot be loaded, or no room to load it, a 503.
+
 Under load: each ingress replica runs at most `serve.max_ongoing_requests x serve.max_replicas`
 requests and queues `serve.max_queued_requests` more; past that, 503 with Retry-After at once.
 The whole request (body read, queueing, every model call) runs under one deadline
@@ -44,13 +52,16 @@ from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError
 from ray.serve.handle import DeploymentHandle
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ray_toolace import storage
 from ray_toolace.config import Config, load_config
+from ray_toolace.core.run_location import RUNS_ROOT_ENV, resolve_run_dir
 from ray_toolace.serve import responses
 from ray_toolace.core.generation import Generation, TooLong
 from ray_toolace.engine.placement import actor_resources, engines_on_gpu
 from ray_toolace.engine.prompt import PromptRejected
 from ray_toolace.serve.admission import Admission, Overloaded
 from ray_toolace.serve.answer import Plan, PromptTooLong, answer, plan_for
+from ray_toolace.serve.catalog import ListingPolicy, ModelsBusy, ModelUnavailable, ServedModel, UnknownModel, catalog, choose
 from ray_toolace.serve.engine import EngineDeployment
 from ray_toolace.serve.metrics import ServeMetrics
 from ray_toolace.serve.protocol import ChatCompletionRequest, Limits, RefineRequest, RequestError, error_body, parse_request
@@ -124,6 +135,12 @@ class Ingress:
         # the key lives only in this object: never in a log line, a response or the config
         self._api_key = (api_key or os.environ.get(API_KEY_ENV) or "").encode() or None
         self.base_id, self.adapter_id = model_ids(self.cfg)
+        # with serve.rounds_from: what it held at the last listing, and when to list again
+        self.rounds_from = self.cfg.serve.rounds_from
+        self.catalog = catalog(self.base_id, [])
+        self.listing = ListingPolicy(self.cfg.serve.rounds_refresh_s)
+        self._listing: asyncio.Task | None = None
+        self._listing_error: str | None = None
         self.limits = limits(self.cfg)
         s = self.cfg.serve
         self.admission = Admission(s.max_ongoing_requests * s.max_replicas, s.max_queued_requests)
@@ -178,6 +195,44 @@ class Ingress:
         served = ", ".join(m for m in (self.base_id, self.adapter_id) if m)
         raise RequestError(404, f"model {requested!r} is not served here; served: {served}", "model", "model_not_found")
 
+    async def _relist(self) -> None:
+        """List serve.rounds_from again; one listing at a time, the others wait for it. A listing
+        that fails keeps the last catalog (logged; an unknown name then gets a 503, not a 404)."""
+        if self._listing is None or self._listing.done():
+            self._listing = asyncio.create_task(self._list())
+        await asyncio.shield(self._listing)
+
+    async def _list(self) -> None:
+        from ray_toolace.serve.rounds import list_served
+
+        try:
+            self.catalog = await asyncio.to_thread(list_served, self.base_id, self.rounds_from)
+            self._listing_error = None
+        except Exception as e:  # S3 down, permissions: keep serving what was listed before
+            log.warning("listing %s failed: %s: %s", self.rounds_from, type(e).__name__, e)
+            self._listing_error = f"{type(e).__name__}"
+        self.listing.listed_at = time.monotonic()
+
+    async def _served(self, requested: str | None, deadline: float) -> tuple[str, bool, ServedModel | None]:
+        """(served name, apply model.lora_adapter?, the round to answer with) for a request's `model`."""
+        if not self.rounds_from:
+            return (*self._model(requested), None)
+        if self.listing.relist_for(requested, requested in self.catalog, time.monotonic()):
+            try:  # a slow store waits no longer than the request may (the listing goes on)
+                await asyncio.wait_for(self._relist(), max(_remaining(deadline), 0))
+            except asyncio.TimeoutError:
+                if requested not in self.catalog:
+                    raise self._unavailable("the run directory could not be listed in time; try again later",
+                                            "model_listing_failed") from None
+        try:
+            model = choose(self.catalog, requested)
+        except UnknownModel as e:
+            if self._listing_error:
+                raise self._unavailable(f"model {requested!r} is unknown and the run directory could not be listed "
+                                        f"({self._listing_error}); try again later", "model_listing_failed") from None
+            raise RequestError(404, str(e), "model", "model_not_found") from None
+        return model.id, False, model
+
     async def _body(self, request: Request, deadline: float) -> bytes:
         s = self.cfg.serve
         try:
@@ -192,25 +247,33 @@ class Ingress:
         return await asyncio.to_thread(parse_request, body, model, self.limits)
 
     async def _generate(self, messages: list[dict[str, Any]], temperature: float, max_tokens: int, top_p: float,
-                        use_lora: bool) -> Generation | TooLong:
+                        use_lora: bool, model: ServedModel | None = None) -> Generation | TooLong:
         """One engine call; the engine's failures become the client's 400 or a 503."""
         try:
-            return await self.engine.generate.remote(messages, temperature, max_tokens, top_p, use_lora)
+            if model is None:  # the call as it always was: any engine replica version takes it
+                return await self.engine.generate.remote(messages, temperature, max_tokens, top_p, use_lora)
+            return await self.engine.generate.remote(messages, temperature, max_tokens, top_p, use_lora, model)
         except PromptRejected as e:  # raised in the replica, re-raised here as an instance of it
             cause = getattr(e, "cause", e)
             raise RequestError(400, f"the model's chat template refused the conversation: {cause}",
                                "messages", "invalid_conversation") from None
+        except ModelsBusy as e:
+            raise self._unavailable(f"model {model.id!r} is not loaded and {getattr(e, 'cause', e)}; try again later",
+                                    "model_capacity") from None
+        except ModelUnavailable as e:
+            raise self._unavailable(f"model cannot be served: {getattr(e, 'cause', e)}", "model_unavailable") from None
         except BackPressureError:
             raise self._unavailable("the model engine's queue is full; try again later", "overloaded") from None
         except (RayError, DeploymentUnavailableError) as e:
             log.warning("engine call failed: %s", type(e).__name__)
             raise self._unavailable("the model engine is unavailable; try again later", "engine_unavailable") from None
 
-    async def _answer(self, route: str, plan: Plan, req: Any, use_lora: bool, deadline: float):
+    async def _answer(self, route: str, plan: Plan, req: Any, use_lora: bool, deadline: float,
+                      model: ServedModel | None = None):
         top_p = req.top_p or 1.0
 
         async def generate(messages: list[dict[str, Any]], temperature: float, max_tokens: int) -> Generation | TooLong:
-            return await self._generate(messages, temperature, max_tokens, top_p, use_lora)
+            return await self._generate(messages, temperature, max_tokens, top_p, use_lora, model)
 
         async def admitted() -> Any:
             async with self.admission.slot():
@@ -248,8 +311,9 @@ class Ingress:
     async def chat_completions(self, request: Request) -> Response:
         async def work(deadline: float) -> Response:
             req = await self._parse(request, deadline, ChatCompletionRequest)
-            model_id, use_lora = self._model(req.model)
-            result = await self._answer("chat", plan_for(req, self.limits, self.cfg.prompt.answer_format), req, use_lora, deadline)
+            model_id, use_lora, model = await self._served(req.model, deadline)
+            result = await self._answer("chat", plan_for(req, self.limits, self.cfg.prompt.answer_format), req, use_lora,
+                                        deadline, model)
             request_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
             if req.stream:
                 include_usage = bool(req.stream_options and req.stream_options.include_usage)
@@ -263,8 +327,9 @@ class Ingress:
     async def refine(self, request: Request) -> Response:
         async def work(deadline: float) -> Response:
             req = await self._parse(request, deadline, RefineRequest)
-            model_id, use_lora = self._model(req.model)
-            result = await self._answer("refine", plan_for(req, self.limits, self.cfg.prompt.answer_format), req, use_lora, deadline)
+            model_id, use_lora, model = await self._served(req.model, deadline)
+            result = await self._answer("refine", plan_for(req, self.limits, self.cfg.prompt.answer_format), req, use_lora,
+                                        deadline, model)
             return JSONResponse(responses.refine_result(result, model_id))
 
         return await self._guarded("refine", request, work)
@@ -272,7 +337,12 @@ class Ingress:
     @api.get("/v1/models")
     async def models(self, request: Request) -> Response:
         async def work(deadline: float) -> Response:
-            ids = [m for m in (self.base_id, self.adapter_id) if m]
+            if self.rounds_from:
+                if self.listing.stale(time.monotonic()):
+                    await self._relist()
+                ids = list(self.catalog)
+            else:
+                ids = [m for m in (self.base_id, self.adapter_id) if m]
             return JSONResponse(responses.models_list(ids, int(time.time())))
 
         return await self._guarded("models", request, work)
@@ -303,6 +373,14 @@ def build_app(cfg: Config):
     problem = limits(cfg).defaults_error()
     if problem:  # every request would be refused: say so at deploy time instead
         raise ValueError(f"serve config: {problem}")
+    if cfg.serve.rounds_from:
+        if cfg.model.lora_adapter:
+            raise ValueError("serve config: give model.lora_adapter or serve.rounds_from, not both "
+                             "(serve.rounds_from serves every round's adapter already)")
+        # replicas run in other folders: the run directory travels as an absolute path
+        root = cfg.runs_root or os.environ.get(RUNS_ROOT_ENV)
+        where = storage.absolute(resolve_run_dir(cfg.serve.rounds_from, os.getcwd(), root))
+        cfg = cfg.model_copy(update={"serve": cfg.serve.model_copy(update={"rounds_from": where})})
     api_key = cfg.serve.api_key or os.environ.get(API_KEY_ENV) or None
     # the config travels to the replicas without the key; the key goes to the ingress alone
     safe = cfg.model_copy(update={"serve": cfg.serve.model_copy(update={"api_key": None})})
