@@ -90,6 +90,7 @@ class Tracker(NoTracking):
     """The MLflow side of one run directory (driver only; see `step_logger` for the workers)."""
 
     def __init__(self, cfg: Config, run_dir: str):
+        t0 = time.perf_counter()
         MlflowClient, self._Metric, self._Param, self._RunTag = _mlflow()
         self.run_dir = run_dir
         artifact_location = None
@@ -121,6 +122,9 @@ class Tracker(NoTracking):
             self.state["resumed"] = self.state.get("resumed", 0) + 1
             self.client.set_tag(self.run_id, "ray_toolace.resumed", str(self.state["resumed"]))
             log.info("MLflow: resuming run %s at %s", self.run_id, self.uri)
+        # the driver's own seconds in tracking (this process, every attempt of the run), kept in
+        # tracking.json and logged as tracking/driver_seconds when the run ends
+        self.seconds = float(self.state.get("seconds", 0.0)) + time.perf_counter() - t0
         self._save()
         atexit.register(self._at_exit)
 
@@ -152,6 +156,7 @@ class Tracker(NoTracking):
 
     def _save(self) -> None:
         self.state["logged"] = sorted(self.logged)
+        self.state["seconds"] = round(self.seconds, 4)
         storage.write_json(self.state_uri, self.all_state)
 
     def _metrics(self, run_id: str, figures: dict[str, float], step: int = 0) -> None:
@@ -177,10 +182,12 @@ class Tracker(NoTracking):
     def sync(self, data: dict[str, Any]) -> None:
         """Log every stage and evaluation run.json records done that was not logged yet. A store
         that fails does not fail the run: what was not logged is tried again at the next save."""
+        t0 = time.perf_counter()
         try:
             self._sync(data)
         except Exception as e:
             log.warning("MLflow: logging failed, the run goes on and retries at its next save: %s", e)
+        self.seconds += time.perf_counter() - t0
 
     def _sync(self, data: dict[str, Any]) -> None:
         for rnd in data.get("rounds", []):
@@ -234,10 +241,12 @@ class Tracker(NoTracking):
 
     def report(self, t: int | None = None) -> None:
         """The run report as it stands, into the parent run and (after round t) round t's run."""
+        t0 = time.perf_counter()
         try:
             self._report(t)
         except Exception as e:
             log.warning("MLflow: the report's upload failed, the run goes on: %s", e)
+        self.seconds += time.perf_counter() - t0
 
     def _report(self, t: int | None) -> None:
         runs = [self.run_id] + ([self.round_run(t)] if t is not None else [])
@@ -248,18 +257,25 @@ class Tracker(NoTracking):
 
     def train_spec(self, t: int) -> dict[str, str]:
         """What round t's training workers need to log their steps (`step_logger`)."""
-        return {"uri": self.uri, "run_id": self.round_run(t)}
+        t0 = time.perf_counter()
+        spec = {"uri": self.uri, "run_id": self.round_run(t)}
+        self.seconds += time.perf_counter() - t0
+        return spec
 
     def finish(self, data: dict[str, Any]) -> None:
         self.sync(data)
         self.report()
+        t0 = time.perf_counter()
         try:
             self._close(data)
         except Exception as e:
             log.warning("MLflow: could not mark the run ended: %s", e)
+        self.seconds += time.perf_counter() - t0
+        self._save()
 
     def _close(self, data: dict[str, Any]) -> None:
         status = "FINISHED" if data.get("status") == "done" else "FAILED"
+        self.client.log_metric(self.run_id, "tracking/driver_seconds", round(self.seconds, 4))
         if data.get("stop_reason"):
             self.client.set_tag(self.run_id, "ray_toolace.stop_reason", str(data["stop_reason"]))
         self._terminate(status)
@@ -299,16 +315,20 @@ class StepLogger:
         MlflowClient, self._Metric, _, _ = _mlflow()
         self.client, self.run_id = MlflowClient(tracking_uri=spec["uri"]), spec["run_id"]
         self.broken = False
+        self.seconds = 0.0  # rank 0's own seconds in step logging, logged with each step
 
     def __call__(self, step: int, out: dict[str, float]) -> None:
         if self.broken:
             return None
+        t0 = time.perf_counter()
         now = int(time.time() * 1000)
+        figures = {**step_figures(out), "tracking/step_seconds": round(self.seconds, 4)}
         try:
-            self.client.log_batch(self.run_id, metrics=[self._Metric(k, v, now, step) for k, v in step_figures(out).items()])
+            self.client.log_batch(self.run_id, metrics=[self._Metric(k, v, now, step) for k, v in figures.items()])
         except Exception as e:
             self.broken = True
             print(f"[train] MLflow step logging stopped: {e}", flush=True)
+        self.seconds += time.perf_counter() - t0
         return None  # the training core stops on a true answer
 
 

@@ -138,6 +138,12 @@ def test_tracker_nests_rounds_logs_figures_and_resumes(mlflow_server, tmp_path):
     assert {f.path for f in client.list_artifacts(child.info.run_id, "report")} >= {"report/report.md", "report/buckets.png"}
     assert [f.path for f in client.list_artifacts(child.info.run_id, "selection")] == ["selection/selection.json"]
     assert "report/report.json" in {f.path for f in client.list_artifacts(parent.info.run_id, "report")}
+    # what tracking itself cost: the driver's seconds in its hooks, rank 0's in step logging
+    spent = parent.data.metrics["tracking/driver_seconds"]
+    saved = json.loads((run / "tracking.json").read_text())[mlflow_server]["seconds"]
+    assert 0 < spent <= saved + 1e-3  # tracking.json's figure also holds the metric's own logging
+    step_cost = [h.value for h in client.get_metric_history(child.info.run_id, "tracking/step_seconds")]
+    assert len(step_cost) == 3 and step_cost[0] == 0 and step_cost == sorted(step_cost) and step_cost[-1] > 0
 
     # resuming continues the same MLflow run and logs nothing twice
     again = Tracker(cfg, str(run))
