@@ -29,6 +29,7 @@ driver leaves it RUNNING until the run is resumed. MLflow is imported only when 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import tempfile
@@ -154,6 +155,15 @@ class Tracker(NoTracking):
             self._save()
         return self.state["rounds"][key]
 
+    @contextlib.contextmanager
+    def _clock(self):
+        """Adds the block's seconds to the driver's seconds in tracking."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds += time.perf_counter() - t0
+
     def _save(self) -> None:
         self.state["logged"] = sorted(self.logged)
         self.state["seconds"] = round(self.seconds, 4)
@@ -182,12 +192,11 @@ class Tracker(NoTracking):
     def sync(self, data: dict[str, Any]) -> None:
         """Log every stage and evaluation run.json records done that was not logged yet. A store
         that fails does not fail the run: what was not logged is tried again at the next save."""
-        t0 = time.perf_counter()
-        try:
-            self._sync(data)
-        except Exception as e:
-            log.warning("MLflow: logging failed, the run goes on and retries at its next save: %s", e)
-        self.seconds += time.perf_counter() - t0
+        with self._clock():
+            try:
+                self._sync(data)
+            except Exception as e:
+                log.warning("MLflow: logging failed, the run goes on and retries at its next save: %s", e)
 
     def _sync(self, data: dict[str, Any]) -> None:
         for rnd in data.get("rounds", []):
@@ -241,12 +250,11 @@ class Tracker(NoTracking):
 
     def report(self, t: int | None = None) -> None:
         """The run report as it stands, into the parent run and (after round t) round t's run."""
-        t0 = time.perf_counter()
-        try:
-            self._report(t)
-        except Exception as e:
-            log.warning("MLflow: the report's upload failed, the run goes on: %s", e)
-        self.seconds += time.perf_counter() - t0
+        with self._clock():
+            try:
+                self._report(t)
+            except Exception as e:
+                log.warning("MLflow: the report's upload failed, the run goes on: %s", e)
 
     def _report(self, t: int | None) -> None:
         runs = [self.run_id] + ([self.round_run(t)] if t is not None else [])
@@ -257,20 +265,17 @@ class Tracker(NoTracking):
 
     def train_spec(self, t: int) -> dict[str, str]:
         """What round t's training workers need to log their steps (`step_logger`)."""
-        t0 = time.perf_counter()
-        spec = {"uri": self.uri, "run_id": self.round_run(t)}
-        self.seconds += time.perf_counter() - t0
-        return spec
+        with self._clock():
+            return {"uri": self.uri, "run_id": self.round_run(t)}
 
     def finish(self, data: dict[str, Any]) -> None:
         self.sync(data)
         self.report()
-        t0 = time.perf_counter()
-        try:
-            self._close(data)
-        except Exception as e:
-            log.warning("MLflow: could not mark the run ended: %s", e)
-        self.seconds += time.perf_counter() - t0
+        with self._clock():
+            try:
+                self._close(data)
+            except Exception as e:
+                log.warning("MLflow: could not mark the run ended: %s", e)
         self._save()
 
     def _close(self, data: dict[str, Any]) -> None:
