@@ -148,7 +148,7 @@ async def main() -> None:
         engines = ServedEngines(cfg, base, use_gpu=False)
     figures["base_engine_start_s"] = time.perf_counter() - t0
     figures["base_engine_rss_mib"] = (mem_base.end - mem_base.start) / 2**20
-    models = list_served(Path(base).name, str(run_dir))
+    models = list_served(Path(base).name, str(run_dir)).models
     base_m, r0, r1 = models.values()
     # the merge alone (first time), then adding the round with its merge cached: the usual case,
     # since an iterate run's evaluation on CPU has merged every round already
@@ -171,7 +171,7 @@ async def main() -> None:
                          for k, v in lat.items()}
     t0 = time.perf_counter()
     for _ in range(100):
-        listed = list_served(Path(base).name, str(run_dir))
+        listed = list_served(Path(base).name, str(run_dir)).models
     figures["ingress_list_ms"] = (time.perf_counter() - t0) * 10
     t0 = time.perf_counter()
     for _ in range(100_000):

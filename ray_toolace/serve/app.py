@@ -138,6 +138,9 @@ class Ingress:
         # with serve.rounds_from: what it held at the last listing, and when to list again
         self.rounds_from = self.cfg.serve.rounds_from
         self.catalog = catalog(self.base_id, [])
+        self.refused: dict[str, str] = {}  # finished rounds left out (trained on another base): why
+        self._base_content: str | None = None  # the served base's content digest, from the engine
+        self._base_known = False
         self.listing = ListingPolicy(self.cfg.serve.rounds_refresh_s)
         self._listing: asyncio.Task | None = None
         self._listing_error: str | None = None
@@ -206,7 +209,11 @@ class Ingress:
         from ray_toolace.serve.rounds import list_served
 
         try:
-            self.catalog = await asyncio.to_thread(list_served, self.base_id, self.rounds_from)
+            if not self._base_known:  # asked once: every engine replica serves the same base
+                self._base_content = await self.engine.base_content.remote()
+                self._base_known = True
+            self.catalog, self.refused = await asyncio.to_thread(list_served, self.base_id, self.rounds_from,
+                                                                 self._base_content)
             self._listing_error = None
         except Exception as e:  # S3 down, permissions: keep serving what was listed before
             log.warning("listing %s failed: %s: %s", self.rounds_from, type(e).__name__, e)
@@ -225,7 +232,7 @@ class Ingress:
                     raise self._unavailable("the run directory could not be listed in time; try again later",
                                             "model_listing_failed") from None
         try:
-            model = choose(self.catalog, requested)
+            model = choose(self.catalog, requested, self.refused)
         except UnknownModel as e:
             if self._listing_error:
                 raise self._unavailable(f"model {requested!r} is unknown and the run directory could not be listed "

@@ -4,8 +4,9 @@ With `serve.rounds_from: <run_dir>` (local or s3://) the endpoint serves the bas
 model per finished training round of that run, named `<base>:round-<t>`:
 
     rounds = finished_rounds(base_id, {"round-0/train/round.json": {...}, ...})   # round order
+    rounds, refused = on_base(rounds, base_content)   # adapters trained on other weights left out
     models = catalog(base_id, rounds)          # {model id: ServedModel}, base first
-    chosen = choose(models, request.model)     # ServedModel, or UnknownModel (the 404)
+    chosen = choose(models, request.model, refused)   # ServedModel, or UnknownModel (the 404)
 
 A round is finished when its `round.json` exists: the training stage writes it last
 (stages/train_round.py), under `round-<t>/train/` in an iterate run and under `round-<t>/` for
@@ -15,6 +16,13 @@ in numeric order; a folder that is not `round-<number>`, a round whose round.jso
 object or names another method, is left out. Each round carries a `version` (a digest of its
 round.json, which names the round's checkpoint and its losses), so a round retrained in place
 is a new model to every cache below, never the old weights under the old name.
+
+An adapter only means something on the weights it was trained on. A round's round.json records
+the content digest of the whole model under the run's adapters (`root_base`, model/identity.py);
+a LoRA round whose digest differs from the served base's is left out, and a request naming it
+gets a 404 saying so (a run trained on another model, or the base folder replaced since). Rounds
+trained in full are whole models and always served; a round.json without the field, or a base
+whose content is not known (a name, not a folder), is served unchecked.
 
 A request without `model` gets the newest finished round, the base model while there is none
 (ours: the run's current model, as the single-adapter endpoint defaults to its adapter).
@@ -67,6 +75,7 @@ class ServedModel:
     path: str | None = None  # the round's model folder (an adapter or a whole model), local or s3://
     kind: Literal["base", "lora", "full"] = "base"
     version: str = ""  # digest of the round's round.json: a retrained round is another model
+    trained_on: str | None = None  # content digest of the whole model under it (round.json's root_base)
 
     @property
     def key(self) -> str:
@@ -114,10 +123,26 @@ def finished_rounds(base_id: str, summaries: dict[str, Any]) -> list[ServedModel
         method = summary.get("method", "lora")
         if method not in METHODS:
             continue
-        model = ServedModel(round_id(base_id, t), t, "/".join(parts[:-1] + ["model"]), method, summary_version(summary))
+        root = summary.get("root_base")
+        trained_on = root.get("content") if isinstance(root, dict) else None
+        model = ServedModel(round_id(base_id, t), t, "/".join(parts[:-1] + ["model"]), method, summary_version(summary),
+                            trained_on if isinstance(trained_on, str) else None)
         if t not in found or len(parts) == 3:
             found[t] = model
     return [found[t] for t in sorted(found)]
+
+
+def on_base(rounds: Iterable[ServedModel], base_content: str | None) -> tuple[list[ServedModel], dict[str, str]]:
+    """(the rounds servable on a base of content digest `base_content`, {id: why not} for the
+    others): LoRA rounds trained on other weights (see the module docstring)."""
+    served, refused = [], {}
+    for m in rounds:
+        if m.kind == "lora" and base_content and m.trained_on and m.trained_on != base_content:
+            refused[m.id] = (f"its adapter was trained on other weights (content {m.trained_on}) than the "
+                             f"served base model (content {base_content})")
+        else:
+            served.append(m)
+    return served, refused
 
 
 def catalog(base_id: str, rounds: Iterable[ServedModel]) -> dict[str, ServedModel]:
@@ -133,12 +158,15 @@ def default_model(models: dict[str, ServedModel]) -> ServedModel:
     return list(models.values())[-1]
 
 
-def choose(models: dict[str, ServedModel], requested: str | None) -> ServedModel:
-    """The model a request names (none: the default); raises UnknownModel with what is served."""
+def choose(models: dict[str, ServedModel], requested: str | None, refused: dict[str, str] | None = None) -> ServedModel:
+    """The model a request names (none: the default); raises UnknownModel with what is served,
+    or for a round left out (`refused`, from on_base) with why."""
     if not requested:
         return default_model(models)
     if requested in models:
         return models[requested]
+    if refused and requested in refused:
+        raise UnknownModel(f"model {requested!r} is not served here: {refused[requested]}")
     raise UnknownModel(f"model {requested!r} is not served here; served: {', '.join(models)}")
 
 

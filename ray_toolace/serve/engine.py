@@ -54,8 +54,12 @@ class ServedEngines:
         from ray_toolace.engine.async_engine import AsyncEngine
         from ray_toolace.engine.placement import merges_lora
 
+        from ray_toolace.model.identity import model_identity
+
         self.cfg, self.model_path, self.use_gpu = cfg, model_path, use_gpu
         rounds = bool(cfg.serve.rounds_from)
+        # what the rounds' adapters must have been trained on (serve/catalog.py, on_base)
+        self.base_content = model_identity(model_path)["content"] if rounds else None
         self.merge = merges_lora(cfg.engine.merge_lora, use_gpu)
         lora_slots = cfg.serve.max_adapters if rounds and not self.merge else None
         self.base = AsyncEngine(model_path, cfg.model, cfg.engine, lora_path=cfg.model.lora_adapter, use_gpu=use_gpu,
@@ -216,6 +220,11 @@ class EngineDeployment:
         """One answer, or TooLong: a prompt that does not fit comes back as data, not as a remote
         exception. `model`: a served round (None: the base, with model.lora_adapter if `use_lora`)."""
         return await self.engines.generate(messages, temperature, max_tokens, top_p, use_lora, model)
+
+    async def base_content(self) -> str | None:
+        """The content digest of the served base model's folder (with serve.rounds_from; None
+        without, or for a base that is no local folder): the ingress serves only rounds trained on it."""
+        return self.engines.base_content
 
     async def ready(self) -> bool:
         """For the ingress's /health: True while the engine answers."""

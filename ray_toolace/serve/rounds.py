@@ -1,7 +1,8 @@
 """The run directory's finished rounds, read through storage (local or s3://), and a local folder
 of a round's model for the engines: the I/O around serve/catalog.py's decisions.
 
-    models = list_served("smollm2-135m", "s3://bucket/runs/x")   # {id: ServedModel}, paths absolute
+    models, refused = list_served("smollm2-135m", "s3://bucket/runs/x", base_content)
+    # models: {id: ServedModel}, paths absolute; refused: {id: why} (catalog.on_base)
     folder = local_model_folder(models["smollm2-135m:round-1"], cache_dir=None)
 
 A listing is one directory listing of the run directory and, per `round-<t>` folder, a read of
@@ -17,15 +18,22 @@ import hashlib
 import logging
 import os
 from dataclasses import replace
+from typing import NamedTuple
 
 from ray_toolace import storage
-from ray_toolace.serve.catalog import ServedModel, catalog, finished_rounds, round_numbers, summary_paths
+from ray_toolace.serve.catalog import ServedModel, catalog, finished_rounds, on_base, round_numbers, summary_paths
 
 log = logging.getLogger("ray.serve")
 
 
-def list_served(base_id: str, run_dir: str) -> dict[str, ServedModel]:
-    """The base model and every finished round of `run_dir`, by id, in round order."""
+class Listing(NamedTuple):
+    models: dict[str, ServedModel]  # the base and the servable rounds, by id, in round order
+    refused: dict[str, str]  # finished rounds left out: {id: why}
+
+
+def list_served(base_id: str, run_dir: str, base_content: str | None = None) -> Listing:
+    """The base model and every finished round of `run_dir` trained on a base of content digest
+    `base_content` (None: unchecked), and the rounds left out with why."""
     summaries = {}
     for t in round_numbers(storage.list_dirs(run_dir)):
         for rel in summary_paths(t):
@@ -38,7 +46,10 @@ def list_served(base_id: str, run_dir: str) -> dict[str, ServedModel]:
                 log.warning("skipping %s: not JSON (%s)", storage.join(run_dir, rel), e)
                 break
     rounds = [replace(m, path=storage.join(run_dir, m.path)) for m in finished_rounds(base_id, summaries)]
-    return catalog(base_id, rounds)
+    served, refused = on_base(rounds, base_content)
+    for model_id, why in refused.items():
+        log.warning("not serving %s: %s", model_id, why)
+    return Listing(catalog(base_id, served), refused)
 
 
 def local_model_folder(model: ServedModel, cache_dir: str | None = None) -> str:

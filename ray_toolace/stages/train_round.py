@@ -6,7 +6,8 @@
 Writes under `out_uri` (a local path or s3://):
 
     model/             the Hugging Face folder: a whole model (full) or a peft adapter (lora)
-    round.json         metrics: loss per step, real and padded tokens/s, steps, resume points, time
+    round.json         metrics: loss per step, real and padded tokens/s, steps, resume points, time,
+                       and `root_base`: the whole model under the adapters (its content digest)
     round-<i>/         Ray Train's run folder: checkpoints and its checkpoint snapshot
 
 Resume: the run's name and storage folder are fixed by `out_uri` and the round index, so a
@@ -145,8 +146,10 @@ def _train(cfg: Config, records: list[dict[str, Any]], base_model: str | None, o
     from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
+    from ray_toolace.model.identity import model_identity
     from ray_toolace.model.resolve import resolve_model
     from ray_toolace.train.loop import STATE_FILE, train_loop_per_worker
+    from ray_toolace.train.model import adapter_base
 
     if not ray.is_initialized():
         ray.init(logging_level=logging.WARNING)
@@ -197,6 +200,9 @@ def _train(cfg: Config, records: list[dict[str, Any]], base_model: str | None, o
         "round": round_index,
         "method": tcfg.method,
         "base_model": base,
+        # the whole model under every adapter of the run (a round-1 adapter continues round 0's,
+        # both on the same weights): the endpoint serves a round only on these weights
+        "root_base": model_identity(adapter_base(base) or base),
         "model_dir": model_uri,
         "steps": state["step"],
         "resumed_from": state["resumed_from"],  # the step each attempt started at

@@ -130,6 +130,10 @@ def test_lora_round_exports_an_adapter_peft_loads(ray_cluster, tiny_model_dir, c
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     summary = json.loads((out / "round.json").read_text())
     assert summary["method"] == "lora" and summary["base_model"] == str(tiny_model_dir)
+    from ray_toolace.model.identity import folder_digest
+
+    # what the endpoint checks before serving the adapter on its base (serve/catalog.py)
+    assert summary["root_base"] == {"name_or_path": str(tiny_model_dir), "content": folder_digest(str(tiny_model_dir))}
 
     adapter = out / "model"
     config = json.loads((adapter / "adapter_config.json").read_text())

@@ -20,6 +20,7 @@ from ray_toolace.serve.catalog import (
     choose,
     default_model,
     finished_rounds,
+    on_base,
     round_numbers,
     summary_paths,
 )
@@ -67,6 +68,29 @@ def test_iterate_layout_wins_and_a_retrained_round_is_another_version():
     (after,) = finished_rounds("m", {"round-0/train/round.json": {**LORA, "loss": [2.0, 1.2]}})
     assert before.version == same.version != after.version
     assert before.key != after.key and before.key.startswith("m:round-0@")
+
+
+def test_adapters_trained_on_other_weights_are_left_out_with_why():
+    def trained_on(content):
+        return {**LORA, "root_base": {"name_or_path": "/models/x", "content": content}}
+
+    rounds = finished_rounds("m", {
+        "round-0/train/round.json": trained_on("aaa"),
+        "round-1/train/round.json": trained_on("bbb"),            # another base model
+        "round-2/train/round.json": LORA,                         # written before the field existed
+        "round-3/round.json": {"method": "full", "root_base": {"content": "bbb"}},  # a whole model
+        "round-4/train/round.json": {**LORA, "root_base": "garbage"},
+    })
+    assert [r.trained_on for r in rounds] == ["aaa", "bbb", None, "bbb", None]
+    served, refused = on_base(rounds, "aaa")
+    assert [m.round for m in served] == [0, 2, 3, 4]
+    assert list(refused) == ["m:round-1"] and "content bbb" in refused["m:round-1"] and "content aaa" in refused["m:round-1"]
+    models = catalog("m", served)
+    with pytest.raises(UnknownModel, match=r"'m:round-1' is not served here: its adapter was trained on other weights"):
+        choose(models, "m:round-1", refused)
+    with pytest.raises(UnknownModel, match="served: m, m:round-0"):
+        choose(models, "m:round-9", refused)
+    assert on_base(rounds, None) == (rounds, {})  # a base that is no local folder: unchecked
 
 
 def test_catalog_choice_and_default():
@@ -141,11 +165,14 @@ def test_list_served_reads_a_local_run(tmp_path):
     round_dir("round-3/train", "{broken")
     (tmp_path / "round-1" / "train").mkdir(parents=True)  # still training: no round.json
     (tmp_path / "eval-1").mkdir()
-    models = list_served("m", str(tmp_path))
-    assert list(models) == ["m", "m:round-0", "m:round-2"]
+    models, refused = list_served("m", str(tmp_path))
+    assert list(models) == ["m", "m:round-0", "m:round-2"] and refused == {}
     assert models["m:round-0"].path == str(tmp_path / "round-0" / "train" / "model")
     assert local_model_folder(models["m:round-2"]) == str(tmp_path / "round-2" / "model")
-    assert list(list_served("m", str(tmp_path / "not-yet"))) == ["m"]  # a run that has not started
+    assert list(list_served("m", str(tmp_path / "not-yet")).models) == ["m"]  # a run that has not started
+    round_dir("round-4/train", {**LORA, "root_base": {"name_or_path": "/elsewhere", "content": "other"}})
+    models, refused = list_served("m", str(tmp_path), base_content="mine")
+    assert "m:round-4" not in models and "m:round-0" in models and list(refused) == ["m:round-4"]
     with pytest.raises(FileNotFoundError):
         local_model_folder(ServedModel("m:round-9", 9, str(tmp_path / "round-9" / "model"), "lora"))
 
