@@ -7,6 +7,8 @@
     ray-toolace submit JOB --address URL --config FILE [a.b=v ...]   run a job on a Ray cluster, follow it
     ray-toolace status RUN_DIR                       summarise a run's manifests (local or s3://)
     ray-toolace cluster up|env|down                  a local Ray cluster on loopback; env: what a shell exports
+    ray-toolace bfcl generate --model ID --categories C[,C]   BFCL's own handler against $OPENAI_BASE_URL
+    ray-toolace bfcl evaluate [bfcl evaluate's options]      BFCL's own scorer on those results
 
 Each subcommand imports what it needs when it runs, so `ray-toolace check` starts in well under
 a second (no torch, Ray or vLLM).
@@ -143,6 +145,26 @@ def _cluster(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bfcl(args: argparse.Namespace) -> int:
+    from ray_toolace import bfcl_harness as bh
+
+    root = bh.project_root(args.root)
+    if args.bfcl_command == "evaluate":
+        return bh.evaluate(["evaluate", *args.bfcl_args], root)
+    if args.bfcl_args:
+        print(f"ray-toolace: unrecognized arguments: {' '.join(args.bfcl_args)}", file=sys.stderr)
+        return 2
+    if not os.environ.get("OPENAI_BASE_URL"):
+        print("ray-toolace: set OPENAI_BASE_URL to the endpoint's /v1 (e.g. http://127.0.0.1:8000/v1)", file=sys.stderr)
+        return 2
+    files = bh.generate(args.model, [c.strip() for c in args.categories.split(",") if c.strip()], root,
+                        limit=args.limit, registry_name=args.registry_name, overwrite=args.overwrite,
+                        say=lambda line: print(line, file=sys.stderr, flush=True))
+    print(f"results for `ray-toolace bfcl evaluate --model {args.registry_name}`: "
+          f"{root / 'result' / args.registry_name.replace('/', '_')} ({len(files)} categories)", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ray-toolace", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -195,6 +217,20 @@ def build_parser() -> argparse.ArgumentParser:
                    "$RAY_TOOLACE_CLUSTER_DIR, else <cache>/cluster)")
     p.set_defaults(func=_cluster)
 
+    bfcl = sub.add_parser("bfcl", help="BFCL's own harness against the endpoint, and its own scorer")
+    bfcl = bfcl.add_subparsers(dest="bfcl_command", required=True)
+    p = bfcl.add_parser("generate", help="answer BFCL entries through $OPENAI_BASE_URL with bfcl-eval's FC handler")
+    p.add_argument("--model", required=True, help="the served model id (GET /v1/models), e.g. smollm2-135m:round-1")
+    p.add_argument("--categories", default="simple_python,multi_turn_base", help="BFCL categories or groups, comma-separated")
+    p.add_argument("--limit", type=int, default=None, help="the first N entries of each category (default: all)")
+    p.add_argument("--registry-name", default="ray-toolace-FC", help="the result folder, the name to evaluate")
+    p.add_argument("--overwrite", action="store_true", help="answer entries already filed again")
+    p.add_argument("--root", default=None, help="results and scores (default: $BFCL_PROJECT_ROOT, else ./bfcl)")
+    p.set_defaults(func=_bfcl, bfcl_args=[])
+    p = bfcl.add_parser("evaluate", add_help=False, help="bfcl evaluate, with the endpoint's name registered")
+    p.add_argument("--root", default=None, help="results and scores (default: $BFCL_PROJECT_ROOT, else ./bfcl)")
+    p.set_defaults(func=_bfcl, bfcl_args=[], passthrough=True)
+
     p = sub.add_parser("status", help="summarise a run's manifests: probe/eval outputs, iterate rounds")
     p.add_argument("run_dir", help="a run directory or stage output, local or s3://")
     p.set_defaults(func=_status)
@@ -208,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     # follow the options (`submit probe --config F sampling.k=8`)
     if extra and getattr(args, "overrides", None) is not None and not any(e.startswith("-") for e in extra):
         args.overrides += extra
+    elif getattr(args, "passthrough", False):  # `bfcl evaluate`: the rest is bfcl's
+        args.bfcl_args = extra
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:

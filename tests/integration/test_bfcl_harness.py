@@ -97,3 +97,28 @@ def test_tool_results_go_back_with_their_tool_call_ids(handler, endpoint):
     response, _ = handler._query_FC(data)
     after = handler._parse_query_response_FC(response)
     assert after["input_token"] > first.usage.prompt_tokens  # the tool results reached the prompt
+
+
+def test_generate_files_results_where_bfcl_evaluate_reads_them(endpoint, handler, tmp_path):
+    """`ray-toolace bfcl generate`'s core: bfcl's own layout and lines, and a second run skips
+    what is filed (an interrupted run goes on where it stopped)."""
+    from bfcl_eval.utils import load_file
+
+    from ray_toolace import bfcl_harness
+
+    lines: list[str] = []
+    files = bfcl_harness.generate(endpoint[1], ["simple_python", "irrelevance"], tmp_path, limit=2, say=lines.append)
+    assert files == {
+        "simple_python": tmp_path / "result" / "ray-toolace-FC" / "non_live" / "BFCL_v4_simple_python_result.json",
+        "irrelevance": tmp_path / "result" / "ray-toolace-FC" / "non_live" / "BFCL_v4_irrelevance_result.json",
+    }
+    filed = load_file(files["simple_python"])
+    assert [e["id"] for e in filed] == ["simple_python_0", "simple_python_1"]
+    assert all(isinstance(e["result"], (str, list)) and e["input_token_count"] > 0 for e in filed)
+    assert "simple_python: 2 to run, 0 already in" in lines[0]
+    lines.clear()
+    bfcl_harness.generate(endpoint[1], ["simple_python"], tmp_path, limit=3, say=lines.append)
+    assert "1 to run, 2 already in" in lines[0]
+    assert [e["id"] for e in load_file(files["simple_python"])] == ["simple_python_0", "simple_python_1", "simple_python_2"]
+    with pytest.raises(ValueError, match="must not contain '_'"):
+        bfcl_harness.generate(endpoint[1], ["simple_python"], tmp_path, limit=1, registry_name="my_model")

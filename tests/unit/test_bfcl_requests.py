@@ -94,3 +94,62 @@ def test_single_turn_requests_are_accepted(harness):
     assert len(bodies) == 1 and result == [{"ls": CALL["function"]["arguments"]}]
     req = accepted(bodies[0])
     assert req.tool_schemas()[0]["name"] == e["function"][0]["name"]
+
+
+def test_generate_files_answers_and_failures_where_bfcl_reads_them(monkeypatch, tmp_path):
+    """`ray-toolace bfcl generate` with the server stood in for: answers land in bfcl's own
+    layout, a request that fails is filed as an error string (scored wrong, as `bfcl generate`
+    files it), and a second run answers only what is not filed yet."""
+    from bfcl_eval.utils import load_file
+    from openai import OpenAI
+
+    from ray_toolace import bfcl_harness
+
+    asked: list[str] = []
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        asked.append(json.loads(request.content)["messages"][-1]["content"])
+        if len(asked) == 2:
+            return httpx.Response(400, json={"error": {"message": "prompt too long", "type": "invalid_request_error"}})
+        return httpx.Response(200, json=completion({"content": None, "tool_calls": [CALL]}))
+
+    def handler():
+        h = bfcl_harness.make_handler("m")
+        h.client = OpenAI(base_url="http://endpoint.invalid/v1", api_key="none", max_retries=0,
+                          http_client=httpx.Client(transport=httpx.MockTransport(reply)))
+        return h
+
+    monkeypatch.setenv("OPENAI_API_KEY", "none")
+    lines: list[str] = []
+    files = bfcl_harness.generate("m", ["simple_python"], tmp_path, limit=3, say=lines.append, handler=handler())
+    path = tmp_path / "result" / "ray-toolace-FC" / "non_live" / "BFCL_v4_simple_python_result.json"
+    assert files == {"simple_python": path}
+    filed = load_file(path)
+    assert [e["id"] for e in filed] == ["simple_python_0", "simple_python_1", "simple_python_2"]
+    assert filed[0]["result"] == [{"ls": json.dumps({"a": True})}]  # the handler's own form
+    assert filed[1]["result"].startswith("Error during inference:") and any("BadRequestError" in l for l in lines)
+    assert len(asked) == 3
+    bfcl_harness.generate("m", ["simple_python"], tmp_path, limit=4, say=lines.append, handler=handler())
+    assert len(asked) == 4 and len(load_file(path)) == 4  # only simple_python_3 was asked
+    with pytest.raises(ValueError, match="must not contain '_'"):
+        bfcl_harness.make_handler("m", registry_name="my_model")
+
+
+def test_bfcl_generate_needs_the_endpoint(monkeypatch, tmp_path, capsys):
+    from ray_toolace.cli import main
+
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    monkeypatch.setenv("BFCL_PROJECT_ROOT", str(tmp_path))  # the command exports it: restored after
+    assert main(["bfcl", "generate", "--model", "m", "--root", str(tmp_path)]) == 2
+    assert "set OPENAI_BASE_URL" in capsys.readouterr().err
+
+
+def test_evaluate_registers_the_result_folders_of_generate(tmp_path):
+    from ray_toolace.bfcl_harness import result_names
+
+    for name in ("ray-toolace-FC", "smollm2-135m-round-1-FC", "gpt-4o-2024-11-20-FC", "openbmb_MiniCPM-SALA-FC"):
+        (tmp_path / "result" / name).mkdir(parents=True)
+    (tmp_path / "result" / "notes.txt").write_text("")
+    registered = {"gpt-4o-2024-11-20-FC", "openbmb/MiniCPM-SALA-FC"}
+    assert result_names(tmp_path, registered) == ["ray-toolace-FC", "smollm2-135m-round-1-FC"]
+    assert result_names(tmp_path / "nothing", registered) == []
