@@ -212,8 +212,11 @@ class Ingress:
             if not self._base_known:  # asked once: every engine replica serves the same base
                 self._base_content = await self.engine.base_content.remote()
                 self._base_known = True
-            self.catalog, self.refused = await asyncio.to_thread(list_served, self.base_id, self.rounds_from,
-                                                                 self._base_content)
+            self.catalog, refused = await asyncio.to_thread(list_served, self.base_id, self.rounds_from,
+                                                            self._base_content)
+            for model_id in refused.keys() - self.refused.keys():  # once each, not every listing
+                log.warning("not serving %s: %s", model_id, refused[model_id])
+            self.refused = refused
             self._listing_error = None
         except Exception as e:  # S3 down, permissions: keep serving what was listed before
             log.warning("listing %s failed: %s: %s", self.rounds_from, type(e).__name__, e)

@@ -47,8 +47,6 @@ def list_served(base_id: str, run_dir: str, base_content: str | None = None) -> 
                 break
     rounds = [replace(m, path=storage.join(run_dir, m.path)) for m in finished_rounds(base_id, summaries)]
     served, refused = on_base(rounds, base_content)
-    for model_id, why in refused.items():
-        log.warning("not serving %s: %s", model_id, why)
     return Listing(catalog(base_id, served), refused)
 
 
