@@ -160,8 +160,9 @@ def _bfcl(args: argparse.Namespace) -> int:
     files = bh.generate(args.model, [c.strip() for c in args.categories.split(",") if c.strip()], root,
                         limit=args.limit, registry_name=args.registry_name, overwrite=args.overwrite,
                         say=lambda line: print(line, file=sys.stderr, flush=True))
+    # the paths bfcl's own writer filled, rather than this command's guess at its folder naming
     print(f"results for `ray-toolace bfcl evaluate --model {args.registry_name}`: "
-          f"{root / 'result' / args.registry_name.replace('/', '_')} ({len(files)} categories)", file=sys.stderr)
+          f"{', '.join(str(p) for p in files.values()) or 'none'}", file=sys.stderr)
     return 0
 
 

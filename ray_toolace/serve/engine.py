@@ -53,7 +53,6 @@ class ServedEngines:
     def __init__(self, cfg: Config, model_path: str, use_gpu: bool):
         from ray_toolace.engine.async_engine import AsyncEngine
         from ray_toolace.engine.placement import merges_lora
-
         from ray_toolace.model.identity import model_identity
 
         self.cfg, self.model_path, self.use_gpu = cfg, model_path, use_gpu
